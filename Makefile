@@ -1,0 +1,85 @@
+# vmkit: see README.md. Main targets: run, test, bench, lib, cross, clean.
+
+CC       ?= gcc
+BUILD    := build
+WARN     := -Wall -Wextra -Werror
+STD      := -std=c11
+INC      := -Iinclude -Ihost
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TEST_CFLAGS  := $(STD) $(WARN) $(INC) -g -O1 $(SAN)
+BENCH_CFLAGS := $(STD) $(WARN) $(INC) -O2 -DNDEBUG
+LIB_FREESTANDING := $(STD) $(WARN) -Iinclude -ffreestanding -fno-builtin -O2
+
+LIB_SRC  := $(wildcard lib/*/*.c lib/*/*/*.c)
+HOST_SRC := $(wildcard host/*.c)
+LIB_HDR  := $(wildcard include/vmkit/*.h lib/*/*.h host/*.h)
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/test/%,$(wildcard tests/unit/test_*.c))
+TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
+
+.PHONY: all lib cross test unit-tests bench run deps clean
+all: lib $(UNIT_TESTS) $(BUILD)/bench/bench_pt $(BUILD)/examples/kmap_demo
+
+deps:
+	@scripts/deps.sh test
+
+# ---- host builds ---------------------------------------------------------------------------
+$(BUILD)/test/obj/%.o: %.c $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/obj/%.o: %.c $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -c $< -o $@
+
+TEST_OBJ  := $(patsubst %.c,$(BUILD)/test/obj/%.o,$(LIB_SRC) $(HOST_SRC) $(TEST_SUPPORT))
+BENCH_OBJ := $(patsubst %.c,$(BUILD)/bench/obj/%.o,$(LIB_SRC) $(HOST_SRC))
+
+lib: $(BUILD)/libvmkit.a
+$(BUILD)/libvmkit.a: $(BENCH_OBJ)
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(BUILD)/test/%: $(BUILD)/test/obj/tests/unit/%.o $(TEST_OBJ)
+	$(CC) $(TEST_CFLAGS) $^ -lcmocka -o $@
+
+$(BUILD)/bench/bench_pt: $(BUILD)/bench/obj/bench/bench_pt.o $(BENCH_OBJ)
+	$(CC) $(BENCH_CFLAGS) $^ -o $@
+
+$(BUILD)/examples/kmap_demo: $(BUILD)/bench/obj/examples/kmap_demo.o $(BENCH_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) $^ -o $@
+
+# ---- freestanding cross builds of lib/ -------------------------------------------------------
+CROSS_TARGETS := riscv64 riscv32 i386 host
+CROSS_riscv64 := riscv64-unknown-elf-gcc -march=rv64gc -mabi=lp64d -mcmodel=medany
+CROSS_riscv32 := riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32
+CROSS_i386    := gcc -m32 -fno-pic
+CROSS_host    := $(CC)
+
+cross: $(foreach t,$(CROSS_TARGETS),$(BUILD)/cross/$(t)/libvmkit.a)
+
+define cross_rules
+$(BUILD)/cross/$(1)/obj/%.o: %.c $(LIB_HDR)
+	@mkdir -p $$(dir $$@)
+	$(CROSS_$(1)) $(LIB_FREESTANDING) -c $$< -o $$@
+$(BUILD)/cross/$(1)/libvmkit.a: $(patsubst %.c,$(BUILD)/cross/$(1)/obj/%.o,$(LIB_SRC))
+	ar rcs $$@ $$^
+endef
+$(foreach t,$(CROSS_TARGETS),$(eval $(call cross_rules,$(t))))
+
+# ---- commands --------------------------------------------------------------------------------
+test: deps
+	@$(MAKE) --no-print-directory unit-tests
+	@scripts/run-tests.sh $(BUILD) $(UNIT_TESTS)
+
+unit-tests: $(UNIT_TESTS)
+
+bench: $(BUILD)/bench/bench_pt
+	$(BUILD)/bench/bench_pt
+
+run: $(BUILD)/examples/kmap_demo
+	$(BUILD)/examples/kmap_demo
+
+clean:
+	rm -rf $(BUILD)

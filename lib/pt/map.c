@@ -1,0 +1,151 @@
+/*
+ * pt_map: install leaves for a range, with the largest pages that fit.
+ *
+ * Two passes over one recursion. The dry run reads the existing tables, fails on any clash,
+ * and counts the tables the range needs (absent tables read as empty views). The tables are
+ * then reserved, and the commit pass, which can no longer fail, writes the entries. New tables
+ * are filled before the entry pointing at them is written.
+ */
+#include "pt_internal.h"
+
+struct map_op {
+	const struct pt *pt;
+	const struct pt_format *f;
+	uint64_t iva0;       /* the range starts here ... */
+	pa_t pa0;            /* ... and maps to here */
+	unsigned perms;
+	unsigned leaf_mask;  /* levels at which this call may put leaves */
+	bool commit;
+	uint64_t tables;     /* dry run: tables the commit will need */
+	struct pt_pool pool; /* commit: those tables */
+};
+
+static enum pt_err map_level(struct map_op *op, const struct pt_view *view, unsigned level,
+			     uint64_t iva, uint64_t end);
+
+/* Whether [iva, next), mapped to pa, can be one leaf at level. */
+static bool map_leaf_fits(const struct map_op *op, unsigned level, uint64_t iva, uint64_t next,
+			  pa_t pa)
+{
+	uint64_t size = pt_level_size(op->f, level);
+
+	return ((op->leaf_mask >> level) & 1) && next - iva == size && (pa & (size - 1)) == 0;
+}
+
+/* Map [iva, next) below entry i (value pte) of the table at level. */
+static enum pt_err map_below(struct map_op *op, const struct pt_view *view, unsigned level,
+			     unsigned i, uint64_t pte, uint64_t iva, uint64_t next)
+{
+	const struct pt_format *f = op->f;
+	struct pt_view child = {0, 0, 0};
+	struct pt_decoded d;
+	pa_t child_pa;
+
+	if (pt_present(f, pte)) {
+		pt_decode(op->pt, pte, level, &d);
+		if (d.kind == PT_ENTRY_LEAF)
+			return PT_EEXIST;
+		if (d.kind != PT_ENTRY_TABLE)
+			return PT_ECORRUPT;
+		child.table = pt_ptr(op->pt, d.pa);
+		return map_level(op, &child, level - 1, iva, next);
+	}
+	if (!op->commit) {
+		op->tables++;
+		return map_level(op, &child, level - 1, iva, next);
+	}
+	child_pa = pt_pool_take(op->pt, &op->pool);
+	child.table = pt_ptr(op->pt, child_pa);
+	map_level(op, &child, level - 1, iva, next);
+	pt_set(f, view->table, i, f->make_table(f, child_pa, level));
+	return PT_OK;
+}
+
+/* Map [iva, end), which lies inside the table at level seen through view. */
+static enum pt_err map_level(struct map_op *op, const struct pt_view *view, unsigned level,
+			     uint64_t iva, uint64_t end)
+{
+	const struct pt_format *f = op->f;
+	uint64_t step = pt_leaf_step(f, pt_level_size(f, level));
+	unsigned i = pt_index(f, level, iva);
+	uint64_t leaf = 0;
+	bool in_run = false;
+
+	/* An absent last-level table holds no clash and needs no tables below it. */
+	if (!view->table && level == 0)
+		return PT_OK;
+	while (iva < end) {
+		uint64_t next = pt_entry_end(f, level, iva, end);
+		uint64_t pte = pt_view_get(f, view, i);
+		pa_t pa = op->pa0 + (iva - op->iva0);
+		enum pt_err err;
+
+		if (map_leaf_fits(op, level, iva, next, pa)) {
+			if (pt_present(f, pte))
+				return PT_EEXIST;
+			/* Successive leaves differ only in their address field. */
+			leaf = in_run ? leaf + step : f->make_leaf(f, pa, op->perms, level);
+			in_run = true;
+			if (op->commit)
+				pt_set(f, view->table, i, leaf);
+		} else {
+			in_run = false;
+			err = map_below(op, view, level, i, pte, iva, next);
+			if (err)
+				return err;
+		}
+		iva = next;
+		i++;
+	}
+	return PT_OK;
+}
+
+/* Check the arguments of pt_map that do not depend on the table's contents. */
+static enum pt_err map_check_args(const struct pt *pt, pa_t pa, uint64_t size, unsigned perms,
+				  unsigned flags)
+{
+	const struct pt_format *f = pt->fmt;
+	uint64_t pa_limit = (uint64_t)1 << f->pa_bits;
+
+	if (flags & ~PT_MAP_4K)
+		return PT_EINVAL;
+	if (pa & (PT_PAGE_SIZE - 1))
+		return PT_EALIGN;
+	if (pa >= pa_limit || size > pa_limit - pa)
+		return PT_EPA;
+	return f->check_perms(f, perms);
+}
+
+enum pt_err pt_map(struct pt *pt, va_t va, pa_t pa, uint64_t size, unsigned perms,
+		   unsigned flags)
+{
+	struct map_op op = {0};
+	struct pt_view root;
+	struct pt_range r;
+	enum pt_err err;
+
+	if (!pt || !pt->fmt)
+		return PT_EINVAL;
+	err = pt_range_from(pt->fmt, va, size, &r);
+	if (!err)
+		err = map_check_args(pt, pa, size, perms, flags);
+	if (err)
+		return err;
+	op.pt = pt;
+	op.f = pt->fmt;
+	op.iva0 = r.iva;
+	op.pa0 = pa;
+	op.perms = perms;
+	op.leaf_mask = (flags & PT_MAP_4K) ? 1u : pt->fmt->leaf_levels;
+	root = (struct pt_view){pt_ptr(pt, pt->root), 0, 0};
+
+	err = map_level(&op, &root, pt->fmt->levels - 1, r.iva, r.end);
+	if (!err)
+		err = pt_pool_fill(pt, &op.pool, op.tables);
+	if (err)
+		return err;
+	op.commit = true;
+	map_level(&op, &root, pt->fmt->levels - 1, r.iva, r.end);
+	pt_pool_drain(pt, &op.pool);
+	return PT_OK;
+}

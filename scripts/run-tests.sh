@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Run every unit test binary and the freestanding cross builds of lib/, then print the summary
+# line "N passed, N failed". Usage: scripts/run-tests.sh BUILD_DIR TEST_BINARY...
+set -u
+build=$1
+shift
+passed=0
+failed=0
+failures=()
+
+for t in "$@"; do
+	name=$(basename "$t")
+	log="$build/test/$name.log"
+	"$t" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(awk '/^\[  PASSED  \] [0-9]+ test/ {s += $4} END {print s + 0}' "$log")
+	f=$(awk '/^\[  FAILED  \] [0-9]+ test/ {s += $4} END {print s + 0}' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1 # crashed or a sanitizer stopped it
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	[ "$f" -ne 0 ] && failures+=("$name")
+done
+
+for target in riscv64 riscv32 i386 host; do
+	if make --no-print-directory -s "$build/cross/$target/libvmkit.a" >"$build/cross-$target.log" 2>&1; then
+		echo "[       OK ] lib/ freestanding build for $target (-ffreestanding -Wall -Wextra -Werror)"
+		passed=$((passed + 1))
+	else
+		cat "$build/cross-$target.log"
+		echo "[  FAILED  ] lib/ freestanding build for $target"
+		failed=$((failed + 1))
+		failures+=("cross-$target")
+	fi
+done
+
+[ ${#failures[@]} -ne 0 ] && echo "failing: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
