@@ -103,6 +103,11 @@ static enum pt_err edit_level(struct edit_op *op, const struct pt_view *view, un
 	const struct pt_format *f = op->f;
 	unsigned i = pt_index(f, level, iva);
 
+	/* Every entry of a last-level range is covered and goes, leaf or malformed alike. */
+	if (level == 0 && op->kind == EDIT_CLEAR && op->commit && !op->on_leaf) {
+		pt_set_run(f, view->table, i, (end - iva) >> f->shift[0], 0, 0);
+		return PT_OK;
+	}
 	for (; iva < end; i++) {
 		uint64_t next = pt_entry_end(f, level, iva, end);
 		uint64_t pte = pt_view_get(f, view, i);

@@ -23,13 +23,29 @@ struct map_op {
 static enum pt_err map_level(struct map_op *op, const struct pt_view *view, unsigned level,
 			     uint64_t iva, uint64_t end);
 
-/* Whether [iva, next), mapped to pa, can be one leaf at level. */
-static bool map_leaf_fits(const struct map_op *op, unsigned level, uint64_t iva, uint64_t next,
-			  pa_t pa)
+/* How many whole leaves at level [iva, end) can start with, mapping pa (0 if none fits). */
+static uint64_t map_leaf_count(const struct map_op *op, unsigned level, uint64_t iva,
+			       uint64_t end, pa_t pa)
 {
 	uint64_t size = pt_level_size(op->f, level);
 
-	return ((op->leaf_mask >> level) & 1) && next - iva == size && (pa & (size - 1)) == 0;
+	if (!((op->leaf_mask >> level) & 1) || ((iva | pa) & (size - 1)))
+		return 0;
+	return (end - iva) >> op->f->shift[level];
+}
+
+/* Entries i .. i+n-1 become leaves mapping pa onward; the dry run checks they are free. */
+static enum pt_err map_leaf_run(struct map_op *op, const struct pt_view *view, unsigned level,
+				unsigned i, uint64_t n, pa_t pa)
+{
+	const struct pt_format *f = op->f;
+
+	if (!op->commit)
+		return view->table && pt_any_present(f, view->table, i, n) ? PT_EEXIST : PT_OK;
+	/* Successive leaves differ only in their address field. */
+	pt_set_run(f, view->table, i, n, f->make_leaf(f, pa, op->perms, level),
+		   pt_leaf_step(f, pt_level_size(f, level)));
+	return PT_OK;
 }
 
 /* Map [iva, next) below entry i (value pte) of the table at level. */
@@ -66,36 +82,25 @@ static enum pt_err map_level(struct map_op *op, const struct pt_view *view, unsi
 			     uint64_t iva, uint64_t end)
 {
 	const struct pt_format *f = op->f;
-	uint64_t step = pt_leaf_step(f, pt_level_size(f, level));
 	unsigned i = pt_index(f, level, iva);
-	uint64_t leaf = 0;
-	bool in_run = false;
 
 	/* An absent last-level table holds no clash and needs no tables below it. */
 	if (!view->table && level == 0)
 		return PT_OK;
 	while (iva < end) {
-		uint64_t next = pt_entry_end(f, level, iva, end);
-		uint64_t pte = pt_view_get(f, view, i);
 		pa_t pa = op->pa0 + (iva - op->iva0);
+		uint64_t n = map_leaf_count(op, level, iva, end, pa);
+		uint64_t next = n ? iva + (n << f->shift[level]) : pt_entry_end(f, level, iva, end);
 		enum pt_err err;
 
-		if (map_leaf_fits(op, level, iva, next, pa)) {
-			if (pt_present(f, pte))
-				return PT_EEXIST;
-			/* Successive leaves differ only in their address field. */
-			leaf = in_run ? leaf + step : f->make_leaf(f, pa, op->perms, level);
-			in_run = true;
-			if (op->commit)
-				pt_set(f, view->table, i, leaf);
-		} else {
-			in_run = false;
-			err = map_below(op, view, level, i, pte, iva, next);
-			if (err)
-				return err;
-		}
+		if (n)
+			err = map_leaf_run(op, view, level, i, n, pa);
+		else
+			err = map_below(op, view, level, i, pt_view_get(f, view, i), iva, next);
+		if (err)
+			return err;
 		iva = next;
-		i++;
+		i += n ? (unsigned)n : 1;
 	}
 	return PT_OK;
 }

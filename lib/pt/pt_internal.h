@@ -65,6 +65,33 @@ static inline bool pt_present(const struct pt_format *f, uint64_t pte)
 	return (pte & f->present_bit) != 0;
 }
 
+/* Store entries i .. i+n-1 as pte, pte + step, ... (the hot loop of map and unmap). */
+static inline void pt_set_run(const struct pt_format *f, void *table, unsigned i, uint64_t n,
+			      uint64_t pte, uint64_t step)
+{
+	if (f->pte_size == 8) {
+		volatile uint64_t *e = (volatile uint64_t *)table + i;
+
+		for (uint64_t k = 0; k < n; k++, pte += step)
+			e[k] = pte;
+	} else {
+		volatile uint32_t *e = (volatile uint32_t *)table + i;
+
+		for (uint64_t k = 0; k < n; k++, pte += step)
+			e[k] = (uint32_t)pte;
+	}
+}
+
+/* Whether any of entries i .. i+n-1 is present. */
+static inline bool pt_any_present(const struct pt_format *f, const void *table, unsigned i,
+				  uint64_t n)
+{
+	for (uint64_t k = 0; k < n; k++)
+		if (pt_present(f, pt_get(f, table, i + (unsigned)k)))
+			return true;
+	return false;
+}
+
 static inline void *pt_ptr(const struct pt *pt, pa_t pa)
 {
 	return pt->mem.ptr(pt->mem.ctx, pa);
