@@ -8,6 +8,7 @@
 
 #include "vmkit/frame.h"
 #include "vmkit/pt.h"
+#include "vmkit/vm.h"
 
 #define HOST_RAM_DEFAULT_BASE 0x80000000ull
 #define HOST_RAM_DEFAULT_SIZE (128ull << 20)
@@ -31,6 +32,9 @@ void *host_ram_ptr(const struct host_ram *ram, pa_t pa, uint64_t len);
 
 /* The engine's memory interface over this RAM: tables are zeroed frames. */
 struct pt_mem host_ram_pt_mem(struct host_ram *ram);
+
+/* The address-space layer's environment over this RAM: tables and user pages share its frames. */
+struct vm_env host_ram_vm_env(struct host_ram *ram);
 
 /* Allocate one zeroed frame; false when memory is exhausted (or a failure was injected). */
 bool host_ram_alloc_frame(struct host_ram *ram, pa_t *pa);

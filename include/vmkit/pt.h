@@ -97,6 +97,17 @@ enum pt_err pt_protect(struct pt *pt, va_t va, uint64_t size, unsigned perms);
  * nothing, if any leaf would end up with permissions the format cannot express. */
 enum pt_err pt_update(struct pt *pt, va_t va, uint64_t size, unsigned set, unsigned clear);
 
+/* pt_update restricted to the leaves that have every permission in `when` (copy-on-write marks
+ * only the writable pages of a space). Superpages straddling an edge are split whether or not
+ * they match. */
+enum pt_err pt_update_where(struct pt *pt, va_t va, uint64_t size, unsigned when, unsigned set,
+			    unsigned clear);
+
+/* Replace the leaf that starts at va by one mapping pa with perms, in place: same level, no
+ * allocation, so it cannot fail for want of memory (copy-on-write uses it). PT_ENOENT if no
+ * leaf starts at va; PT_EALIGN if pa does not suit the leaf's size. */
+enum pt_err pt_remap(struct pt *pt, va_t va, pa_t pa, unsigned perms);
+
 /* What va maps to: PT_ENOENT if nothing, PT_ECORRUPT if a malformed entry is in the way. On
  * success *out describes the leaf and *pa_out (may be NULL) is the PA of va itself. */
 enum pt_err pt_query(const struct pt *pt, va_t va, struct pt_leaf *out, pa_t *pa_out);

@@ -1,4 +1,4 @@
-/* Error codes of the page-table engine. Every operation returns one; none of them panics. */
+/* vmkit's error codes (engine and address spaces). Every operation returns one; none panics. */
 #ifndef VMKIT_PT_ERR_H
 #define VMKIT_PT_ERR_H
 
@@ -18,6 +18,8 @@ enum pt_err {
 	PT_ECORRUPT,  /* a malformed entry was found where the operation needed to read it */
 	PT_ESTOPPED,  /* a visitor callback asked to stop */
 	PT_ENOSPC,    /* the caller's scratch space is too small */
+	PT_EFAULT,    /* a user address the access is not allowed at (lib/vm) */
+	PT_ETOOLONG,  /* no string terminator within the limit (lib/vm) */
 	PT_ERR_COUNT
 };
 

@@ -20,6 +20,7 @@ struct edit_op {
 	const struct pt_format *f;
 	enum edit_kind kind;
 	unsigned set, clear;
+	unsigned when;       /* EDIT_PERMS: only leaves that have all these permissions */
 	bool check_leaves;   /* the dry run must visit every leaf (permissions vary per leaf) */
 	pt_leaf_fn on_leaf;
 	void *ctx;
@@ -40,6 +41,8 @@ static enum pt_err edit_leaf(struct edit_op *op, const struct pt_view *view, uns
 	struct pt_leaf leaf;
 
 	if (op->kind == EDIT_PERMS) {
+		if ((d->perms & op->when) != op->when)
+			return PT_OK;
 		if (!op->commit)
 			return f->check_perms(f, perms);
 		pt_set(f, view->table, i, f->make_leaf(f, d->pa, perms, level));
@@ -185,11 +188,18 @@ enum pt_err pt_protect(struct pt *pt, va_t va, uint64_t size, unsigned perms)
 
 enum pt_err pt_update(struct pt *pt, va_t va, uint64_t size, unsigned set, unsigned clear)
 {
+	return pt_update_where(pt, va, size, 0, set, clear);
+}
+
+enum pt_err pt_update_where(struct pt *pt, va_t va, uint64_t size, unsigned when, unsigned set,
+			    unsigned clear)
+{
 	struct edit_op op = {0};
 
-	if ((set | clear) & ~PT_PERM_ALL)
+	if ((when | set | clear) & ~PT_PERM_ALL)
 		return PT_EPERM;
 	op.kind = EDIT_PERMS;
+	op.when = when;
 	op.set = set;
 	op.clear = clear;
 	op.check_leaves = true;

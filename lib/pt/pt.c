@@ -143,3 +143,31 @@ enum pt_err pt_query(const struct pt *pt, va_t va, struct pt_leaf *out, pa_t *pa
 		*pa_out = d.pa + (iva & (out->size - 1));
 	return PT_OK;
 }
+
+enum pt_err pt_remap(struct pt *pt, va_t va, pa_t pa, unsigned perms)
+{
+	struct pt_slot slot;
+	struct pt_decoded d;
+	uint64_t iva, size;
+	enum pt_err err;
+
+	if (!pt || !pt->fmt)
+		return PT_EINVAL;
+	err = pt_iva_from(pt->fmt, va, &iva);
+	if (!err)
+		err = pt->fmt->check_perms(pt->fmt, perms);
+	if (err)
+		return err;
+	walk_existing(pt, iva, &slot, &d);
+	if (d.kind == PT_ENTRY_BAD)
+		return PT_ECORRUPT;
+	size = pt_level_size(pt->fmt, slot.level);
+	if (d.kind != PT_ENTRY_LEAF || (iva & (size - 1)))
+		return PT_ENOENT;
+	if (pa & (size - 1))
+		return PT_EALIGN;
+	if ((pa + size - 1) >> pt->fmt->pa_bits)
+		return PT_EPA;
+	pt_set(pt->fmt, slot.entry, 0, pt->fmt->make_leaf(pt->fmt, pa, perms, slot.level));
+	return PT_OK;
+}

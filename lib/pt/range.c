@@ -20,6 +20,8 @@ static const struct {
 	[PT_ECORRUPT] = {"PT_ECORRUPT", "malformed page-table entry"},
 	[PT_ESTOPPED] = {"PT_ESTOPPED", "stopped by a visitor"},
 	[PT_ENOSPC] = {"PT_ENOSPC", "scratch space too small"},
+	[PT_EFAULT] = {"PT_EFAULT", "bad user address"},
+	[PT_ETOOLONG] = {"PT_ETOOLONG", "string not terminated within the limit"},
 };
 
 const char *pt_strerror(enum pt_err err)
