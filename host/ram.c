@@ -100,7 +100,7 @@ struct pt_mem host_ram_pt_mem(struct host_ram *ram)
 
 struct vm_env host_ram_vm_env(struct host_ram *ram)
 {
-	struct vm_env env = {host_ram_pt_mem(ram), &ram->frames, {0, 0, 0, 0, 0}};
+	struct vm_env env = {host_ram_pt_mem(ram), vm_frame_pool_ops(&ram->frames), {0, 0, 0, 0, 0}};
 
 	return env;
 }

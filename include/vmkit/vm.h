@@ -21,8 +21,7 @@
 /* The software PTE bit that marks a page shared copy-on-write. */
 #define VM_COW PT_SW0
 
-/* What the VM system needs from its host: memory for tables and frames for user pages.
- * mem.ptr must reach every frame of `frames` (user pages are zeroed and copied through it). */
+/* Counters a kernel can report. */
 struct vm_stats {
 	uint64_t faults;      /* vm_fault calls */
 	uint64_t lazy_allocs; /* pages allocated on first touch */
@@ -31,9 +30,24 @@ struct vm_stats {
 	uint64_t bad_faults;  /* faults that were real errors */
 };
 
+/* Where user pages come from. vm_frame_pool_ops() serves them from lib/frame with reference
+ * counts; xv6's drop-in serves them from kalloc/kfree, with no sharing (get == NULL). */
+struct vm_frame_ops {
+	bool (*alloc)(void *ctx, pa_t *pa);     /* one frame, reference count 1 */
+	bool (*get)(void *ctx, pa_t pa);        /* one reference more (NULL: no sharing) */
+	void (*put)(void *ctx, pa_t pa);        /* one reference less; free at zero */
+	uint32_t (*refs)(void *ctx, pa_t pa);   /* references now */
+	void *ctx;
+};
+
+/* Frame operations over a frame pool (put ignores addresses outside the pool). */
+struct vm_frame_ops vm_frame_pool_ops(struct frame_pool *fp);
+
+/* What the VM system needs from its host: memory for tables, frames for user pages (mem.ptr
+ * must reach every frame: user pages are zeroed and copied through it), and counters. */
 struct vm_env {
 	struct pt_mem mem;
-	struct frame_pool *frames;
+	struct vm_frame_ops frames;
 	struct vm_stats stats;
 };
 
@@ -123,8 +137,8 @@ enum pt_err vm_grow(struct vm_space *s, uint64_t newsize, unsigned perms, unsign
 enum pt_err vm_shrink(struct vm_space *s, uint64_t newsize);
 
 /* Make dst, an empty space, a copy of src's user memory (fork). With VM_COPY_COW the writable
- * pages of both become read-only and marked VM_COW. All or nothing: on failure dst is empty
- * again and src untouched. */
+ * pages of both become read-only and marked VM_COW (PT_EINVAL if the frames cannot be shared).
+ * All or nothing: on failure dst is empty again and src untouched. */
 enum pt_err vm_copy(struct vm_space *dst, struct vm_space *src, enum vm_copy_mode mode);
 
 /* Remove user access from the page at va (the stack guard page, xv6's uvmclear). */

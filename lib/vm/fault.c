@@ -33,7 +33,7 @@ static enum pt_err fault_cow(struct vm_space *s, va_t page, const struct pt_leaf
 	enum pt_err err;
 	pa_t copy;
 
-	if (frame_refs(s->env->frames, leaf->pa) <= 1) {
+	if (s->env->frames.refs(s->env->frames.ctx, leaf->pa) <= 1) {
 		s->env->stats.cow_reuses++;
 		return pt_remap(&s->pt, page, leaf->pa, perms);
 	}

@@ -31,6 +31,7 @@ static enum pt_err copy_pages(struct copy *c, const struct pt_leaf *leaf)
 /* Map the leaf's frames into dst too, read-only and marked VM_COW if they were writable. */
 static enum pt_err share_pages(struct copy *c, const struct pt_leaf *leaf)
 {
+	struct vm_env *env = c->dst->env;
 	unsigned perms = leaf->perms;
 	enum pt_err err;
 
@@ -40,7 +41,7 @@ static enum pt_err share_pages(struct copy *c, const struct pt_leaf *leaf)
 	if (err)
 		return err;
 	for (uint64_t off = 0; off < leaf->size; off += VM_PAGE)
-		frame_get(c->dst->env->frames, leaf->pa + off);
+		env->frames.get(env->frames.ctx, leaf->pa + off);
 	return PT_OK;
 }
 
@@ -60,6 +61,8 @@ enum pt_err vm_copy(struct vm_space *dst, struct vm_space *src, enum vm_copy_mod
 	enum pt_err err = PT_OK;
 
 	if (dst->size != 0 || dst->pt.fmt != src->pt.fmt || (mode != VM_COPY_FULL && mode != VM_COPY_COW))
+		return PT_EINVAL;
+	if (mode == VM_COPY_COW && !src->env->frames.get)
 		return PT_EINVAL;
 	if (span) {
 		err = pt_visit(&src->pt, 0, span, &v);

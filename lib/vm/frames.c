@@ -20,7 +20,7 @@ void vm_bytes_zero(void *dst, uint64_t n)
 
 bool vm_frame_alloc(struct vm_env *env, pa_t *pa)
 {
-	if (!frame_alloc(env->frames, pa))
+	if (!env->frames.alloc(env->frames.ctx, pa))
 		return false;
 	vm_bytes_zero(vm_frame_ptr(env, *pa), VM_PAGE);
 	return true;
@@ -29,10 +29,37 @@ bool vm_frame_alloc(struct vm_env *env, pa_t *pa)
 void vm_frames_put(struct vm_env *env, pa_t pa, uint64_t bytes)
 {
 	for (uint64_t off = 0; off < bytes; off += VM_PAGE)
-		frame_put(env->frames, pa + off); /* false for device memory: not ours to free */
+		env->frames.put(env->frames.ctx, pa + off);
 }
 
 void vm_release_leaf(void *env, const struct pt_leaf *leaf)
 {
 	vm_frames_put(env, leaf->pa, leaf->size);
+}
+
+static bool pool_alloc(void *fp, pa_t *pa)
+{
+	return frame_alloc(fp, pa);
+}
+
+static bool pool_get(void *fp, pa_t pa)
+{
+	return frame_get(fp, pa);
+}
+
+static void pool_put(void *fp, pa_t pa)
+{
+	frame_put(fp, pa); /* false for memory outside the pool (a device): not ours to free */
+}
+
+static uint32_t pool_refs(void *fp, pa_t pa)
+{
+	return frame_refs(fp, pa);
+}
+
+struct vm_frame_ops vm_frame_pool_ops(struct frame_pool *fp)
+{
+	struct vm_frame_ops ops = {pool_alloc, pool_get, pool_put, pool_refs, fp};
+
+	return ops;
 }

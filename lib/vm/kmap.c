@@ -63,7 +63,7 @@ const char *vm_kmap_name(void *names, va_t va)
 #define RV_UART0 0x10000000ull
 #define RV_VIRTIO0 0x10001000ull
 #define RV_PLIC 0x0c000000ull
-#define RV_PLIC_SIZE 0x4000000ull
+#define RV_PLIC_SIZE 0x400000ull
 #define RV_KERNBASE 0x80000000ull
 #define RV_MAXVA (1ull << 38) /* one bit less than Sv39's, to avoid sign extension */
 

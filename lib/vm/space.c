@@ -4,7 +4,8 @@
 enum pt_err vm_space_init(struct vm_space *s, struct vm_env *env, const struct pt_format *f,
 			  uint64_t limit)
 {
-	if (!s || !env || !env->frames || !f || (limit & (VM_PAGE - 1)))
+	if (!s || !env || !env->frames.alloc || !env->frames.put || !env->frames.refs || !f ||
+	    (limit & (VM_PAGE - 1)))
 		return PT_EINVAL;
 	s->env = env;
 	s->size = 0;

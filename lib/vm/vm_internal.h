@@ -32,7 +32,7 @@ static inline bool vm_perms_allow(unsigned perms, unsigned access)
 /* Take a zeroed frame; false when none is left. */
 bool vm_frame_alloc(struct vm_env *env, pa_t *pa);
 
-/* Drop one reference to each frame of [pa, pa + bytes) that belongs to the pool. */
+/* Drop one reference to each frame of [pa, pa + bytes). */
 void vm_frames_put(struct vm_env *env, pa_t pa, uint64_t bytes);
 
 /* pt_leaf_fn (ctx: struct vm_env): drop the frames of a removed leaf. */
