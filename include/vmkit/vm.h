@@ -121,6 +121,14 @@ enum vm_copy_mode {
 enum pt_err vm_space_init(struct vm_space *s, struct vm_env *env, const struct pt_format *f,
 			  uint64_t limit);
 
+/* Make s a space around an existing table pt (a kernel that keeps bare tables, like xv6, wraps
+ * one for a call), with user memory [0, size) below limit and no lazy region. */
+void vm_space_adopt(struct vm_space *s, struct vm_env *env, const struct pt *pt, uint64_t size,
+		    uint64_t limit);
+
+/* A pt_leaf_fn (ctx: the struct vm_env) dropping the frames of a removed leaf. */
+void vm_release_leaf(void *env, const struct pt_leaf *leaf);
+
 /* Free every user page in [0, size) and every table. Leaves above size (a kernel's trampoline,
  * trapframe) are the kernel's and are dropped, not freed. */
 void vm_space_free(struct vm_space *s);

@@ -29,14 +29,27 @@ struct edit_op {
 	struct pt_pool pool; /* commit: those tables */
 };
 
+/*
+ * The covered leaf edited last. When the next entry is that leaf plus one page (its raw value
+ * plus the address step), it is the same kind of leaf with the same permissions, so it needs
+ * no decoding, and under EDIT_PERMS its new value is the last one's plus the step.
+ */
+struct edit_run {
+	bool open;
+	uint64_t pte;        /* the leaf's raw value before the edit */
+	uint64_t edited;     /* its raw value after an EDIT_PERMS edit (0: not built yet) */
+	struct pt_decoded d; /* what it is */
+};
+
 static enum pt_err edit_level(struct edit_op *op, const struct pt_view *view, unsigned level,
 			      uint64_t iva, uint64_t end);
 
-/* Edit entry i, a leaf d the range covers entirely. */
+/* Edit entry i, the leaf run->d (raw run->pte) that the range covers entirely. */
 static enum pt_err edit_leaf(struct edit_op *op, const struct pt_view *view, unsigned level,
-			     unsigned i, uint64_t pte, const struct pt_decoded *d, uint64_t iva)
+			     unsigned i, struct edit_run *run, uint64_t iva)
 {
 	const struct pt_format *f = op->f;
+	const struct pt_decoded *d = &run->d;
 	unsigned perms = (d->perms & ~op->clear) | op->set;
 	struct pt_leaf leaf;
 
@@ -45,17 +58,31 @@ static enum pt_err edit_leaf(struct edit_op *op, const struct pt_view *view, uns
 			return PT_OK;
 		if (!op->commit)
 			return f->check_perms(f, perms);
-		pt_set(f, view->table, i, f->make_leaf(f, d->pa, perms, level));
+		if (!run->edited)
+			run->edited = f->make_leaf(f, d->pa, perms, level);
+		pt_set(f, view->table, i, run->edited);
 		return PT_OK;
 	}
 	if (!op->commit)
 		return PT_OK;
 	pt_set(f, view->table, i, 0);
 	if (op->on_leaf) {
-		pt_leaf_from(f, d, level, i, iva, pte, &leaf);
+		pt_leaf_from(f, d, level, i, iva, run->pte, &leaf);
 		op->on_leaf(op->ctx, &leaf);
 	}
 	return PT_OK;
+}
+
+/* Whether entry pte continues run at level: the next page of the same leaf kind. */
+static bool edit_run_continues(const struct edit_op *op, const struct edit_run *run,
+			       unsigned level, uint64_t pte)
+{
+	const struct pt_format *f = op->f;
+	uint64_t size = pt_level_size(f, level);
+
+	/* The address field must not carry into the bits above it. */
+	return run->open && pte == run->pte + pt_leaf_step(f, size) &&
+	       ((run->d.pa + 2 * size - 1) >> f->pa_bits) == 0;
 }
 
 /* Split superpage d at entry i into a table of pieces, then edit [iva, next) inside it. */
@@ -78,24 +105,48 @@ static enum pt_err edit_split(struct edit_op *op, const struct pt_view *view, un
 	return PT_OK;
 }
 
-/* Edit [iva, next) below table entry i; free the child table if that emptied it. */
+/* Edit [iva, next) in the table `table` (at d->pa) below entry i; free it if that emptied it. */
 static enum pt_err edit_table(struct edit_op *op, const struct pt_view *view, unsigned level,
-			      unsigned i, const struct pt_decoded *d, uint64_t iva, uint64_t next,
-			      bool covered)
+			      unsigned i, const struct pt_decoded *d, void *table, uint64_t iva,
+			      uint64_t next, bool covered)
 {
 	const struct pt_format *f = op->f;
-	struct pt_view child = {pt_ptr(op->pt, d->pa), 0, 0};
+	struct pt_view child = {table, 0, 0};
 	enum pt_err err;
 
-	if (!op->commit && covered && !op->check_leaves)
-		return PT_OK;
 	err = edit_level(op, &child, level - 1, iva, next);
 	if (err || !op->commit || op->kind != EDIT_CLEAR)
 		return err;
-	if (covered || pt_table_empty(op->pt, child.table, level - 1)) {
+	if (covered || pt_table_empty_except(f, table, level - 1, pt_index(f, level - 1, iva),
+					     pt_index(f, level - 1, next - 1))) {
 		pt_set(f, view->table, i, 0);
 		op->pt->mem.free(op->pt->mem.ctx, d->pa, pt_table_bytes(f, level - 1));
 	}
+	return PT_OK;
+}
+
+/* Edit the present entry i (value pte, covering [iva, next)) that no run continues. */
+static enum pt_err edit_entry(struct edit_op *op, const struct pt_view *view, unsigned level,
+			      unsigned i, uint64_t pte, uint64_t iva, uint64_t next,
+			      struct edit_run *run)
+{
+	bool covered = next - iva == pt_level_size(op->f, level);
+	void *child = pt_decode(op->pt, pte, level, &run->d);
+
+	if (run->d.kind == PT_ENTRY_LEAF && covered) {
+		run->open = true;
+		run->pte = pte;
+		run->edited = 0;
+		return edit_leaf(op, view, level, i, run, iva);
+	}
+	if (run->d.kind == PT_ENTRY_LEAF)
+		return edit_split(op, view, level, i, &run->d, iva, next);
+	if (run->d.kind == PT_ENTRY_TABLE)
+		return edit_table(op, view, level, i, &run->d, child, iva, next, covered);
+	if (!covered)
+		return PT_ECORRUPT;
+	if (op->commit && op->kind == EDIT_CLEAR)
+		pt_set(op->f, view->table, i, 0); /* a malformed entry is simply dropped */
 	return PT_OK;
 }
 
@@ -104,7 +155,9 @@ static enum pt_err edit_level(struct edit_op *op, const struct pt_view *view, un
 			      uint64_t iva, uint64_t end)
 {
 	const struct pt_format *f = op->f;
+	uint64_t size = pt_level_size(f, level);
 	unsigned i = pt_index(f, level, iva);
+	struct edit_run run = {false, 0, 0, {PT_ENTRY_INVALID, 0, 0, 0}};
 
 	/* Every entry of a last-level range is covered and goes, leaf or malformed alike. */
 	if (level == 0 && op->kind == EDIT_CLEAR && op->commit && !op->on_leaf) {
@@ -113,26 +166,26 @@ static enum pt_err edit_level(struct edit_op *op, const struct pt_view *view, un
 	}
 	for (; iva < end; i++) {
 		uint64_t next = pt_entry_end(f, level, iva, end);
+		bool covered = next - iva == size;
 		uint64_t pte = pt_view_get(f, view, i);
-		bool covered = next - iva == pt_level_size(f, level);
-		struct pt_decoded d;
 		enum pt_err err = PT_OK;
 
-		if (pt_present(f, pte)) {
-			pt_decode(op->pt, pte, level, &d);
-			if (d.kind == PT_ENTRY_LEAF && covered)
-				err = edit_leaf(op, view, level, i, pte, &d, iva);
-			else if (d.kind == PT_ENTRY_LEAF)
-				err = edit_split(op, view, level, i, &d, iva, next);
-			else if (d.kind == PT_ENTRY_TABLE)
-				err = edit_table(op, view, level, i, &d, iva, next, covered);
-			else if (!covered)
-				err = PT_ECORRUPT;
-			else if (op->commit && op->kind == EDIT_CLEAR)
-				pt_set(f, view->table, i, 0); /* a malformed entry is simply dropped */
-			if (err)
-				return err;
+		if (covered && edit_run_continues(op, &run, level, pte)) {
+			run.pte = pte;
+			run.d.pa += size;
+			if (run.edited)
+				run.edited += pt_leaf_step(f, size);
+			err = edit_leaf(op, view, level, i, &run, iva);
+		} else if (!pt_present(f, pte) ||
+			   (covered && !op->commit && !op->check_leaves)) {
+			/* Nothing to do; in that dry run only the edges can need a split. */
+			run.open = false;
+		} else {
+			run.open = false;
+			err = edit_entry(op, view, level, i, pte, iva, next, &run);
 		}
+		if (err)
+			return err;
 		iva = next;
 	}
 	return PT_OK;

@@ -58,12 +58,11 @@ static enum pt_err map_below(struct map_op *op, const struct pt_view *view, unsi
 	pa_t child_pa;
 
 	if (pt_present(f, pte)) {
-		pt_decode(op->pt, pte, level, &d);
+		child.table = pt_decode(op->pt, pte, level, &d);
 		if (d.kind == PT_ENTRY_LEAF)
 			return PT_EEXIST;
 		if (d.kind != PT_ENTRY_TABLE)
 			return PT_ECORRUPT;
-		child.table = pt_ptr(op->pt, d.pa);
 		return map_level(op, &child, level - 1, iva, next);
 	}
 	if (!op->commit) {

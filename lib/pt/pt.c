@@ -59,16 +59,16 @@ void pt_destroy(struct pt *pt, pt_leaf_fn on_leaf, void *ctx, uint64_t *leaves)
 		*leaves = d.leaves;
 }
 
-/* Describe entry i of the table at table_pa, level. */
-static void slot_at(const struct pt *pt, pa_t table_pa, unsigned level, unsigned i,
+/* Describe entry i of the table at table_pa (host pointer table), level. */
+static void slot_at(const struct pt *pt, pa_t table_pa, void *table, unsigned level, unsigned i,
 		    struct pt_slot *slot)
 {
 	const struct pt_format *f = pt->fmt;
 
-	slot->entry = (char *)pt_ptr(pt, table_pa) + (size_t)i * f->pte_size;
+	slot->entry = (char *)table + (size_t)i * f->pte_size;
 	slot->entry_pa = table_pa + (pa_t)i * f->pte_size;
 	slot->level = level;
-	slot->pte = pt_get(f, pt_ptr(pt, table_pa), i);
+	slot->pte = pt_get(f, table, i);
 }
 
 /* Walk down from the root; stop at level 0, a leaf, a malformed entry or an invalid entry. */
@@ -76,14 +76,18 @@ static void walk_existing(const struct pt *pt, uint64_t iva, struct pt_slot *slo
 			  struct pt_decoded *d)
 {
 	const struct pt_format *f = pt->fmt;
-	pa_t table = pt->root;
+	pa_t table_pa = pt->root;
+	void *table = pt_ptr(pt, table_pa);
 
 	for (unsigned level = f->levels - 1u;; level--) {
-		slot_at(pt, table, level, pt_index(f, level, iva), slot);
-		pt_decode(pt, slot->pte, level, d);
-		if (level == 0 || d->kind != PT_ENTRY_TABLE)
+		void *child;
+
+		slot_at(pt, table_pa, table, level, pt_index(f, level, iva), slot);
+		child = pt_decode(pt, slot->pte, level, d);
+		if (level == 0 || !child)
 			return;
-		table = d->pa;
+		table_pa = d->pa;
+		table = child;
 	}
 }
 
@@ -115,7 +119,7 @@ enum pt_err pt_walk(struct pt *pt, va_t va, unsigned flags, struct pt_slot *slot
 		unsigned level = slot->level;
 
 		pt_set(f, slot->entry, 0, f->make_table(f, child, level));
-		slot_at(pt, child, level - 1, pt_index(f, level - 1, iva), slot);
+		slot_at(pt, child, pt_ptr(pt, child), level - 1, pt_index(f, level - 1, iva), slot);
 	}
 	return PT_OK;
 }

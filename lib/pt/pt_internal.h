@@ -146,8 +146,9 @@ struct pt_view pt_split_view(const struct pt *pt, const struct pt_decoded *leaf,
 /* Build in the real table the split described by view (all entries of it). */
 void pt_fill_split(const struct pt *pt, void *table, unsigned level, const struct pt_view *view);
 
-/* Whether every entry of the table at level is invalid. */
-bool pt_table_empty(const struct pt *pt, const void *table, unsigned level);
+/* Whether every entry of the table at level is invalid, knowing first..last are. */
+bool pt_table_empty_except(const struct pt_format *f, const void *table, unsigned level,
+			   unsigned first, unsigned last);
 
 /* Bytes of the tables the pool hands out (every non-root table has this size). */
 static inline uint64_t pt_child_bytes(const struct pt_format *f)
@@ -155,12 +156,49 @@ static inline uint64_t pt_child_bytes(const struct pt_format *f)
 	return pt_table_bytes(f, 0);
 }
 
-/* Decode pte at level; a table the memory interface cannot reach counts as malformed. */
-void pt_decode(const struct pt *pt, uint64_t pte, unsigned level, struct pt_decoded *d);
+/* Decode pte at level. For a table pointer, return the table's host pointer; a table the
+ * memory interface cannot reach counts as malformed. */
+static inline void *pt_decode(const struct pt *pt, uint64_t pte, unsigned level,
+			      struct pt_decoded *d)
+{
+	void *child;
+
+	pt->fmt->decode(pt->fmt, pte, level, d);
+	if (d->kind != PT_ENTRY_TABLE)
+		return 0;
+	child = pt_ptr(pt, d->pa);
+	if (!child) {
+		d->kind = PT_ENTRY_BAD;
+		d->why = "table outside memory";
+	}
+	return child;
+}
+
+/* The canonical VA of iva (what pt_canonical returns, inline for the engine's loops). */
+static inline va_t pt_canonical_va(const struct pt_format *f, uint64_t iva)
+{
+	uint64_t space = pt_space_end(f);
+
+	if (f->sign_extended && (iva & (space >> 1)))
+		return iva | ~(space - 1);
+	return iva;
+}
 
 /* Fill *leaf from a decoded leaf found at level, index i, covering iva. */
-void pt_leaf_from(const struct pt_format *f, const struct pt_decoded *d, unsigned level,
-		  unsigned i, uint64_t slot_iva, uint64_t pte, struct pt_leaf *leaf);
+static inline void pt_leaf_from(const struct pt_format *f, const struct pt_decoded *d,
+				unsigned level, unsigned i, uint64_t iva, uint64_t pte,
+				struct pt_leaf *leaf)
+{
+	uint64_t size = pt_level_size(f, level);
+
+	leaf->va = pt_canonical_va(f, iva & ~(size - 1));
+	leaf->pa = d->pa;
+	leaf->size = size;
+	leaf->level = level;
+	leaf->perms = d->perms;
+	leaf->pte = pte;
+	leaf->index = i;
+}
 
 /* Helpers for text output without libc. */
 struct pt_line {

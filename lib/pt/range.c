@@ -88,9 +88,5 @@ enum pt_err pt_range_from(const struct pt_format *f, va_t va, uint64_t size,
 /* The canonical VA for an index into the format's VA space. */
 va_t pt_canonical(const struct pt_format *f, uint64_t iva)
 {
-	uint64_t space = pt_space_end(f);
-
-	if (f->sign_extended && (iva & (space >> 1)))
-		return iva | ~(space - 1);
-	return iva;
+	return pt_canonical_va(f, iva);
 }

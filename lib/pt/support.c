@@ -1,16 +1,6 @@
 /* Pieces every operation uses: the table reserve, superpage splitting, leaf descriptions. */
 #include "pt_internal.h"
 
-/* Decode pte at level; a table the memory interface cannot reach counts as malformed. */
-void pt_decode(const struct pt *pt, uint64_t pte, unsigned level, struct pt_decoded *d)
-{
-	pt->fmt->decode(pt->fmt, pte, level, d);
-	if (d->kind == PT_ENTRY_TABLE && !pt_ptr(pt, d->pa)) {
-		d->kind = PT_ENTRY_BAD;
-		d->why = "table outside memory";
-	}
-}
-
 /* Reserve n tables of the non-root size; all or none. */
 enum pt_err pt_pool_fill(const struct pt *pt, struct pt_pool *pool, uint64_t n)
 {
@@ -73,29 +63,13 @@ void pt_fill_split(const struct pt *pt, void *table, unsigned level, const struc
 		pt_set(f, table, i, pte);
 }
 
-/* Whether every entry of the table at level is invalid. */
-bool pt_table_empty(const struct pt *pt, const void *table, unsigned level)
+/* Whether every entry of the table at level is invalid, knowing first..last are. */
+bool pt_table_empty_except(const struct pt_format *f, const void *table, unsigned level,
+			   unsigned first, unsigned last)
 {
-	const struct pt_format *f = pt->fmt;
 	unsigned n = 1u << f->index_bits[level];
 
-	for (unsigned i = 0; i < n; i++)
-		if (pt_present(f, pt_get(f, table, i)))
-			return false;
-	return true;
+	return !pt_any_present(f, table, 0, first) &&
+	       !pt_any_present(f, table, last + 1, n - 1 - last);
 }
 
-/* Fill *leaf from a decoded leaf found at level, index i, covering slot_iva. */
-void pt_leaf_from(const struct pt_format *f, const struct pt_decoded *d, unsigned level,
-		  unsigned i, uint64_t slot_iva, uint64_t pte, struct pt_leaf *leaf)
-{
-	uint64_t size = pt_level_size(f, level);
-
-	leaf->va = pt_canonical(f, slot_iva & ~(size - 1));
-	leaf->pa = d->pa;
-	leaf->size = size;
-	leaf->level = level;
-	leaf->perms = d->perms;
-	leaf->pte = pte;
-	leaf->index = i;
-}

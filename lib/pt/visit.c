@@ -9,8 +9,8 @@ struct visit {
 	const struct pt_visitor *v;
 };
 
-static int visit_table(const struct visit *w, const struct pt_table *t, uint64_t iva,
-		       uint64_t end);
+static int visit_table(const struct visit *w, const struct pt_table *t, const void *table,
+		       uint64_t iva, uint64_t end);
 
 /* Visit entry i (value pte, covering [iva, next)) of the table at level. */
 static int visit_entry(const struct visit *w, const struct pt_table *t, unsigned i,
@@ -20,8 +20,8 @@ static int visit_entry(const struct visit *w, const struct pt_table *t, unsigned
 	const struct pt_visitor *v = w->v;
 	unsigned level = t->level;
 	struct pt_decoded d;
+	const void *child = pt_decode(w->pt, pte, level, &d);
 
-	pt_decode(w->pt, pte, level, &d);
 	if (d.kind == PT_ENTRY_LEAF) {
 		struct pt_leaf leaf;
 
@@ -30,13 +30,13 @@ static int visit_entry(const struct visit *w, const struct pt_table *t, unsigned
 	}
 	if (d.kind == PT_ENTRY_TABLE) {
 		uint64_t span = pt_level_size(f, level);
-		struct pt_table child = {pt_canonical(f, iva & ~(span - 1)), span, level - 1, d.pa,
-					 pte, i};
+		struct pt_table info = {pt_canonical_va(f, iva & ~(span - 1)), span, level - 1, d.pa,
+					pte, i};
 
-		return visit_table(w, &child, iva, next);
+		return visit_table(w, &info, child, iva, next);
 	}
 	if (v->bad) {
-		struct pt_bad bad = {pt_canonical(f, iva), level, i, pte,
+		struct pt_bad bad = {pt_canonical_va(f, iva), level, i, pte,
 				     t->pa + (pa_t)i * f->pte_size, d.why};
 
 		return v->bad(v->ctx, &bad);
@@ -44,13 +44,12 @@ static int visit_entry(const struct visit *w, const struct pt_table *t, unsigned
 	return 0;
 }
 
-/* Visit table t and everything below it that meets [iva, end). */
-static int visit_table(const struct visit *w, const struct pt_table *t, uint64_t iva,
-		       uint64_t end)
+/* Visit table t (at host pointer table) and everything below it that meets [iva, end). */
+static int visit_table(const struct visit *w, const struct pt_table *t, const void *table,
+		       uint64_t iva, uint64_t end)
 {
 	const struct pt_format *f = w->pt->fmt;
 	const struct pt_visitor *v = w->v;
-	const void *table = pt_ptr(w->pt, t->pa);
 	unsigned i = pt_index(f, t->level, iva);
 	int stop = v->table_pre ? v->table_pre(v->ctx, t) : 0;
 
@@ -72,10 +71,10 @@ static enum pt_err visit_range(const struct pt *pt, uint64_t iva, uint64_t end,
 {
 	const struct pt_format *f = pt->fmt;
 	struct visit w = {pt, v};
-	struct pt_table root = {pt_canonical(f, 0), pt_space_end(f), f->levels - 1u, pt->root,
+	struct pt_table root = {pt_canonical_va(f, 0), pt_space_end(f), f->levels - 1u, pt->root,
 				0, 0};
 
-	return visit_table(&w, &root, iva, end) ? PT_ESTOPPED : PT_OK;
+	return visit_table(&w, &root, pt_ptr(pt, pt->root), iva, end) ? PT_ESTOPPED : PT_OK;
 }
 
 enum pt_err pt_visit(const struct pt *pt, va_t va, uint64_t size, const struct pt_visitor *v)

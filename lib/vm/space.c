@@ -1,18 +1,30 @@
 /* User address spaces: create, load the first program, grow, shrink, free, query. */
 #include "vm_internal.h"
 
-enum pt_err vm_space_init(struct vm_space *s, struct vm_env *env, const struct pt_format *f,
-			  uint64_t limit)
+void vm_space_adopt(struct vm_space *s, struct vm_env *env, const struct pt *pt, uint64_t size,
+		    uint64_t limit)
 {
-	if (!s || !env || !env->frames.alloc || !env->frames.put || !env->frames.refs || !f ||
-	    (limit & (VM_PAGE - 1)))
-		return PT_EINVAL;
+	s->pt = *pt;
 	s->env = env;
-	s->size = 0;
+	s->size = size;
 	s->limit = limit;
 	s->lazy_from = UINT64_MAX;
 	s->lazy_perms = 0;
-	return pt_init(&s->pt, f, &env->mem);
+}
+
+enum pt_err vm_space_init(struct vm_space *s, struct vm_env *env, const struct pt_format *f,
+			  uint64_t limit)
+{
+	struct pt pt;
+	enum pt_err err;
+
+	if (!s || !env || !env->frames.alloc || !env->frames.put || !env->frames.refs ||
+	    (limit & (VM_PAGE - 1)))
+		return PT_EINVAL;
+	err = pt_init(&pt, f, &env->mem);
+	if (!err)
+		vm_space_adopt(s, env, &pt, 0, limit);
+	return err;
 }
 
 /* pt_leaf_fn for vm_space_free: user pages (below size) are freed, the kernel's are not. */

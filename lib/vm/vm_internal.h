@@ -35,9 +35,6 @@ bool vm_frame_alloc(struct vm_env *env, pa_t *pa);
 /* Drop one reference to each frame of [pa, pa + bytes). */
 void vm_frames_put(struct vm_env *env, pa_t pa, uint64_t bytes);
 
-/* pt_leaf_fn (ctx: struct vm_env): drop the frames of a removed leaf. */
-void vm_release_leaf(void *env, const struct pt_leaf *leaf);
-
 void vm_bytes_copy(void *dst, const void *src, uint64_t n);
 void vm_bytes_zero(void *dst, uint64_t n);
 

@@ -22,14 +22,26 @@
 #define X86_ADDR64 0x000ffffffffff000ull /* bits 51:12 */
 #define X86_ADDR32 0xfffff000ull
 
-static const struct {
-	unsigned perm;
-	uint64_t bit;
-} x86_bits[] = {
-	{PT_W, X86_RW}, {PT_U, X86_US}, {PT_G, X86_G},     {PT_A, X86_A},
-	{PT_D, X86_D},  {PT_SW0, X86_SW0}, {PT_SW1, X86_SW1},
-};
-#define X86_NBITS (sizeof(x86_bits) / sizeof(x86_bits[0]))
+/*
+ * Abstract permissions to entry bits and back, by shifts: W, A and D sit at the same positions
+ * in both, U moves by one, G by four and the software bits by two.
+ */
+_Static_assert(PT_W == X86_RW && PT_A == X86_A && PT_D == X86_D, "shared bit positions");
+_Static_assert(PT_U == X86_US << 1 && PT_G << 4 == X86_G && PT_SW0 << 2 == X86_SW0 &&
+		       PT_SW1 << 2 == X86_SW1,
+	       "shifted bit positions");
+
+static uint64_t x86_perm_bits(unsigned perms)
+{
+	return (perms & (PT_W | PT_A | PT_D)) | ((perms & PT_U) >> 1) |
+	       ((uint64_t)(perms & PT_G) << 4) | ((uint64_t)(perms & (PT_SW0 | PT_SW1)) << 2);
+}
+
+static unsigned x86_perms_of_bits(uint64_t pte)
+{
+	return (unsigned)((pte & (X86_RW | X86_A | X86_D)) | ((pte & X86_US) << 1) |
+			  ((pte & X86_G) >> 4) | ((pte & (X86_SW0 | X86_SW1)) >> 2));
+}
 
 static bool has_xd(const struct pt_format *f)
 {
@@ -44,11 +56,8 @@ static bool is_pdpte_register(const struct pt_format *f, unsigned level)
 
 static uint64_t x86_make_leaf(const struct pt_format *f, pa_t pa, unsigned perms, unsigned level)
 {
-	uint64_t pte = X86_P | pa;
+	uint64_t pte = X86_P | pa | x86_perm_bits(perms);
 
-	for (unsigned i = 0; i < X86_NBITS; i++)
-		if (perms & x86_bits[i].perm)
-			pte |= x86_bits[i].bit;
 	if (level > 0)
 		pte |= X86_PS;
 	if (has_xd(f) && !(perms & PT_X))
@@ -84,11 +93,8 @@ static uint64_t x86_reserved(const struct pt_format *f, unsigned level, bool lea
 
 static unsigned x86_perms_of(const struct pt_format *f, uint64_t pte)
 {
-	unsigned perms = PT_R;
+	unsigned perms = PT_R | x86_perms_of_bits(pte);
 
-	for (unsigned i = 0; i < X86_NBITS; i++)
-		if (pte & x86_bits[i].bit)
-			perms |= x86_bits[i].perm;
 	if (!has_xd(f) || !(pte & X86_XD))
 		perms |= PT_X;
 	return perms;
