@@ -146,7 +146,8 @@ struct pt_view pt_split_view(const struct pt *pt, const struct pt_decoded *leaf,
 /* Build in the real table the split described by view (all entries of it). */
 void pt_fill_split(const struct pt *pt, void *table, unsigned level, const struct pt_view *view);
 
-/* Whether every entry of the table at level is invalid, knowing first..last are. */
+/* Whether every entry of the table at level is invalid, knowing those strictly between first
+ * and last are. */
 bool pt_table_empty_except(const struct pt_format *f, const void *table, unsigned level,
 			   unsigned first, unsigned last);
 

@@ -63,13 +63,13 @@ void pt_fill_split(const struct pt *pt, void *table, unsigned level, const struc
 		pt_set(f, table, i, pte);
 }
 
-/* Whether every entry of the table at level is invalid, knowing first..last are. */
+/* Whether every entry of the table at level is invalid, knowing those strictly between first
+ * and last are (an unmap cleared them; first and last may have been covered only in part). */
 bool pt_table_empty_except(const struct pt_format *f, const void *table, unsigned level,
 			   unsigned first, unsigned last)
 {
 	unsigned n = 1u << f->index_bits[level];
 
-	return !pt_any_present(f, table, 0, first) &&
-	       !pt_any_present(f, table, last + 1, n - 1 - last);
+	return !pt_any_present(f, table, 0, first + 1) &&
+	       !pt_any_present(f, table, last, n - last);
 }
-
