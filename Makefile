@@ -17,7 +17,7 @@ LIB_HDR  := $(wildcard include/vmkit/*.h lib/*/*.h host/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/test/%,$(wildcard tests/unit/test_*.c))
 TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 
-.PHONY: all lib cross test unit-tests bench run deps clean
+.PHONY: all lib cross compat test unit-tests bench run deps clean
 all: lib $(UNIT_TESTS) $(BUILD)/bench/bench_pt $(BUILD)/examples/kmap_demo
 
 deps:
@@ -68,12 +68,50 @@ $(BUILD)/cross/$(1)/libvmkit.a: $(patsubst %.c,$(BUILD)/cross/$(1)/obj/%.o,$(LIB
 endef
 $(foreach t,$(CROSS_TARGETS),$(eval $(call cross_rules,$(t))))
 
+# ---- xv6 drop-in layers -----------------------------------------------------------------------
+# `make compat` writes each layer and the library as one self-contained vm.c.
+COMPAT_LAYERS := xv6-riscv xv6-x86
+COMPAT_OUT := $(foreach l,$(COMPAT_LAYERS),$(BUILD)/compat/$(l)/vm.c)
+XV6_RISCV_CFLAGS := -Wall -Werror -O -fno-omit-frame-pointer -ggdb -gdwarf-2 -mcmodel=medany \
+	-ffreestanding -fno-common -nostdlib -mno-relax -fno-stack-protector -fno-pie
+XV6_X86_CFLAGS := -fno-pic -static -fno-builtin -fno-strict-aliasing -O2 -Wall -MD -ggdb -m32 \
+	-Werror -fno-omit-frame-pointer -fno-stack-protector -ffreestanding -nostdinc \
+	-isystem $(shell gcc -m32 -print-file-name=include)
+
+compat: $(COMPAT_OUT)
+
+$(BUILD)/compat/%/vm.c: compat/%/vm.c $(LIB_SRC) $(LIB_HDR) scripts/amalgamate.sh
+	scripts/amalgamate.sh $< $@
+
+# The generated files compiled as xv6 compiles its kernel (against the test stand-ins for
+# xv6's headers); run by scripts/run-tests.sh.
+$(BUILD)/compat/xv6-riscv/vm.o: $(BUILD)/compat/xv6-riscv/vm.c
+	riscv64-unknown-elf-gcc $(XV6_RISCV_CFLAGS) -Itests/compat/xv6-riscv/include -c $< -o $@
+$(BUILD)/compat/xv6-x86/vm.o: $(BUILD)/compat/xv6-x86/vm.c
+	gcc $(XV6_X86_CFLAGS) -Itests/compat/xv6-x86/include -c $< -o $@
+
+# Hosted tests of the layers. xv6 needs PA == kernel VA, so RAM sits at its physical address
+# in the test process: no AddressSanitizer there (its shadow memory occupies that range).
+# (xv6's SATP_SV39 shifts into the sign bit, hence no shift-base check.)
+COMPAT_TEST_CFLAGS := $(STD) $(WARN) -g -O1 -fsanitize=undefined -fno-sanitize=shift-base \
+	-fno-sanitize-recover=all -no-pie
+XV6_RENAMES := -Dprintf=xv6_printf -Dmemset=xv6_memset -Dmemmove=xv6_memmove
+$(BUILD)/compat-test/xv6-riscv-vm.o: $(BUILD)/compat/xv6-riscv/vm.c
+	@mkdir -p $(dir $@)
+	$(CC) $(COMPAT_TEST_CFLAGS) -ffreestanding -fno-builtin $(XV6_RENAMES) \
+		-Itests/compat/xv6-riscv/include -c $< -o $@
+$(BUILD)/compat-test/test_xv6_riscv: tests/compat/test_xv6_riscv.c $(BUILD)/compat-test/xv6-riscv-vm.o
+	$(CC) $(COMPAT_TEST_CFLAGS) -Itests/compat/xv6-riscv/include $^ -lcmocka \
+		-Wl,--defsym,etext=0x80008000 -Wl,--defsym,trampoline=0x80007000 -o $@
+
+COMPAT_TESTS := $(BUILD)/compat-test/test_xv6_riscv
+
 # ---- commands --------------------------------------------------------------------------------
 test: deps
 	@$(MAKE) --no-print-directory unit-tests
-	@scripts/run-tests.sh $(BUILD) $(UNIT_TESTS)
+	@scripts/run-tests.sh $(BUILD) $(UNIT_TESTS) $(COMPAT_TESTS)
 
-unit-tests: $(UNIT_TESTS)
+unit-tests: $(UNIT_TESTS) $(COMPAT_TESTS)
 
 bench: $(BUILD)/bench/bench_pt
 	$(BUILD)/bench/bench_pt
