@@ -18,6 +18,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/test/%,$(wildcard tests/unit/te
 TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 
 .PHONY: all lib cross compat test unit-tests bench run deps clean
+.SECONDARY:
 all: lib $(UNIT_TESTS) $(BUILD)/bench/bench_pt $(BUILD)/examples/kmap_demo
 
 deps:
@@ -104,7 +105,17 @@ $(BUILD)/compat-test/test_xv6_riscv: tests/compat/test_xv6_riscv.c $(BUILD)/comp
 	$(CC) $(COMPAT_TEST_CFLAGS) -Itests/compat/xv6-riscv/include $^ -lcmocka \
 		-Wl,--defsym,etext=0x80008000 -Wl,--defsym,trampoline=0x80007000 -o $@
 
-COMPAT_TESTS := $(BUILD)/compat-test/test_xv6_riscv
+# The x86 layer and its test run as a 32-bit process, where P2V (PA + KERNBASE) can be real.
+# `data` (kernel.ld's start of kernel data) is placed where a small xv6 kernel puts it.
+$(BUILD)/compat-test/xv6-x86-vm.o: $(BUILD)/compat/xv6-x86/vm.c
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(COMPAT_TEST_CFLAGS) -ffreestanding -fno-builtin $(XV6_RENAMES) \
+		-Itests/compat/xv6-x86/include -c $< -o $@
+$(BUILD)/compat-test/test_xv6_x86: tests/compat/test_xv6_x86.c $(BUILD)/compat-test/xv6-x86-vm.o
+	$(CC) -m32 $(COMPAT_TEST_CFLAGS) -Itests/compat/xv6-x86/include $^ \
+		-Wl,--defsym,data=0x80108000 -o $@
+
+COMPAT_TESTS := $(BUILD)/compat-test/test_xv6_riscv $(BUILD)/compat-test/test_xv6_x86
 
 # ---- commands --------------------------------------------------------------------------------
 test: deps

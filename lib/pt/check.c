@@ -51,7 +51,7 @@ static int check_table(void *ctx, const struct pt_table *t)
 		return check_fail(c, t->va, parent, t->pte, "table not aligned to its size");
 	if (!table_in_memory(c->pt, t->pa, bytes))
 		return check_fail(c, t->va, parent, t->pte, "table outside physical memory");
-	if (c->seen_count + 1 >= c->seen_len) {
+	if (c->seen_count >= c->seen_len) {
 		c->full = true;
 		return 1;
 	}

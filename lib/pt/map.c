@@ -34,14 +34,68 @@ static uint64_t map_leaf_count(const struct map_op *op, unsigned level, uint64_t
 	return (end - iva) >> op->f->shift[level];
 }
 
-/* Entries i .. i+n-1 become leaves mapping pa onward; the dry run checks they are free. */
+/* Whether the table at level (host pointer table) and everything below it map nothing. */
+static bool subtree_empty(const struct pt *pt, const void *table, unsigned level)
+{
+	const struct pt_format *f = pt->fmt;
+	unsigned n = 1u << f->index_bits[level];
+
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pte = pt_get(f, table, i);
+		struct pt_decoded d;
+		void *child;
+
+		if (!pt_present(f, pte))
+			continue;
+		child = pt_decode(pt, pte, level, &d);
+		if (!child || !subtree_empty(pt, child, level - 1))
+			return false;
+	}
+	return true;
+}
+
+/* Free the empty table at table_pa (level) and the empty tables below it. */
+static void subtree_free(const struct pt *pt, pa_t table_pa, unsigned level)
+{
+	const struct pt_format *f = pt->fmt;
+	const void *table = pt_ptr(pt, table_pa);
+	unsigned n = 1u << f->index_bits[level];
+
+	for (unsigned i = 0; level > 0 && i < n; i++) {
+		struct pt_decoded d;
+
+		if (pt_present(f, pt_get(f, table, i)) && pt_decode(pt, pt_get(f, table, i), level, &d))
+			subtree_free(pt, d.pa, level - 1);
+	}
+	pt->mem.free(pt->mem.ctx, table_pa, pt_table_bytes(f, level));
+}
+
+/*
+ * Entries i .. i+n-1 become leaves mapping pa onward. They must be free, except that a pointer
+ * to tables that map nothing (left by pt_walk, say) is no clash: the commit frees those tables.
+ */
 static enum pt_err map_leaf_run(struct map_op *op, const struct pt_view *view, unsigned level,
 				unsigned i, uint64_t n, pa_t pa)
 {
 	const struct pt_format *f = op->f;
 
+	if (view->table && pt_any_present(f, view->table, i, n)) {
+		for (unsigned k = i; k < i + n; k++) {
+			uint64_t pte = pt_get(f, view->table, k);
+			struct pt_decoded d;
+			void *child;
+
+			if (!pt_present(f, pte))
+				continue;
+			child = pt_decode(op->pt, pte, level, &d);
+			if (!child || !subtree_empty(op->pt, child, level - 1))
+				return d.kind == PT_ENTRY_BAD ? PT_ECORRUPT : PT_EEXIST;
+			if (op->commit)
+				subtree_free(op->pt, d.pa, level - 1);
+		}
+	}
 	if (!op->commit)
-		return view->table && pt_any_present(f, view->table, i, n) ? PT_EEXIST : PT_OK;
+		return PT_OK;
 	/* Successive leaves differ only in their address field. */
 	pt_set_run(f, view->table, i, n, f->make_leaf(f, pa, op->perms, level),
 		   pt_leaf_step(f, pt_level_size(f, level)));
