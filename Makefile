@@ -75,9 +75,10 @@ COMPAT_LAYERS := xv6-riscv xv6-x86
 COMPAT_OUT := $(foreach l,$(COMPAT_LAYERS),$(BUILD)/compat/$(l)/vm.c)
 XV6_RISCV_CFLAGS := -Wall -Werror -O -fno-omit-frame-pointer -ggdb -gdwarf-2 -mcmodel=medany \
 	-ffreestanding -fno-common -nostdlib -mno-relax -fno-stack-protector -fno-pie
+# xv6-public's own flags (it passes neither -ffreestanding nor -nostdinc, so <stdint.h> comes
+# from the 32-bit C library headers: gcc-multilib).
 XV6_X86_CFLAGS := -fno-pic -static -fno-builtin -fno-strict-aliasing -O2 -Wall -MD -ggdb -m32 \
-	-Werror -fno-omit-frame-pointer -fno-stack-protector -ffreestanding -nostdinc \
-	-isystem $(shell gcc -m32 -print-file-name=include)
+	-Werror -fno-omit-frame-pointer -fno-stack-protector
 
 compat: $(COMPAT_OUT)
 

@@ -152,8 +152,11 @@ enum pt_err vm_shrink(struct vm_space *s, uint64_t newsize)
 enum pt_err vm_clear_user(struct vm_space *s, va_t va)
 {
 	struct pt_leaf leaf;
-	enum pt_err err = pt_query(&s->pt, va, &leaf, 0);
+	enum pt_err err;
 
+	if (va >= s->limit)
+		return PT_EFAULT;
+	err = pt_query(&s->pt, va, &leaf, 0);
 	if (err)
 		return err;
 	return pt_update(&s->pt, vm_round_down(va), VM_PAGE, 0, PT_U);
