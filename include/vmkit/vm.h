@@ -138,7 +138,8 @@ void vm_space_free(struct vm_space *s);
 enum pt_err vm_load_first(struct vm_space *s, const void *code, uint64_t len, unsigned perms);
 
 /* Grow to newsize (need not be page-aligned) with zeroed pages of perms (xv6's uvmalloc /
- * allocuvm). With VM_GROW_LAZY the pages are only reserved. All or nothing. */
+ * allocuvm). With VM_GROW_LAZY the pages are only reserved, in the space's one lazy window,
+ * which has one set of permissions: growing it with others gives PT_EINVAL. All or nothing. */
 enum pt_err vm_grow(struct vm_space *s, uint64_t newsize, unsigned perms, unsigned flags);
 
 /* Shrink to newsize, freeing the pages above it (xv6's uvmdealloc / deallocuvm). */

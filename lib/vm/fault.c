@@ -10,10 +10,11 @@ static enum pt_err real_fault(struct vm_space *s)
 /* No page at `page`: allocate it if the space reserved it lazily and allows the access. */
 static enum pt_err fault_lazy(struct vm_space *s, va_t page, unsigned access)
 {
+	unsigned perms = pt_effective_perms(s->pt.fmt, s->lazy_perms);
 	enum pt_err err;
 	pa_t pa;
 
-	if (page < s->lazy_from || page >= s->size || !vm_perms_allow(s->lazy_perms, access))
+	if (page < s->lazy_from || page >= s->size || !vm_perms_allow(perms, access))
 		return real_fault(s);
 	if (!vm_frame_alloc(s->env, &pa))
 		return PT_ENOMEM;

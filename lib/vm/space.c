@@ -120,6 +120,9 @@ enum pt_err vm_grow(struct vm_space *s, uint64_t newsize, unsigned perms, unsign
 	if (err)
 		return err;
 	if (flags & VM_GROW_LAZY) {
+		/* One window, one set of permissions: an open window cannot change them. */
+		if (s->lazy_from < start && perms != s->lazy_perms)
+			return PT_EINVAL;
 		if (start < s->lazy_from)
 			s->lazy_from = start;
 		s->lazy_perms = perms;
@@ -145,6 +148,8 @@ enum pt_err vm_shrink(struct vm_space *s, uint64_t newsize)
 		if (err)
 			return err;
 	}
+	if (start <= s->lazy_from)
+		s->lazy_from = UINT64_MAX; /* the lazy window is gone */
 	s->size = newsize;
 	return PT_OK;
 }
