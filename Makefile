@@ -17,7 +17,7 @@ LIB_HDR  := $(wildcard include/vmkit/*.h lib/*/*.h host/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/test/%,$(wildcard tests/unit/test_*.c))
 TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 
-.PHONY: all lib cross compat test unit-tests bench run deps clean
+.PHONY: all lib cross compat test unit-tests bench demo deps deps-kernel clean
 .SECONDARY:
 all: lib $(UNIT_TESTS) $(BUILD)/bench/bench_pt $(BUILD)/examples/kmap_demo
 
@@ -128,8 +128,10 @@ unit-tests: $(UNIT_TESTS) $(COMPAT_TESTS)
 bench: $(BUILD)/bench/bench_pt
 	$(BUILD)/bench/bench_pt
 
-run: $(BUILD)/examples/kmap_demo
+demo: $(BUILD)/examples/kmap_demo
 	$(BUILD)/examples/kmap_demo
+
+include mk/kernel.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -9,15 +9,22 @@ want() { have_pkg "$1" || need+=("$1"); }
 
 want make
 want gcc
+kernel() {
+	want gcc-riscv64-unknown-elf  # the RISC-V kernel, and riscv64/riscv32 builds of lib/
+	want qemu-system-misc         # qemu-system-riscv64
+	want qemu-system-x86          # qemu-system-i386
+	want gcc-multilib             # -m32 builds: lib/ for i386, the x86 kernel
+	want bc
+}
 case "${1:-test}" in
 test)
 	want libcmocka-dev
-	want gcc-multilib             # -m32 builds of lib/ for i386
-	want gcc-riscv64-unknown-elf  # riscv64 and riscv32 builds of lib/
 	want clang
 	want libclang-rt-14-dev       # sanitizer and fuzzer runtimes for clang
+	kernel
 	;;
-run | bench) ;;
+kernel) kernel ;;
+bench) ;;
 esac
 
 [ ${#need[@]} -eq 0 ] && exit 0
