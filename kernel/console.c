@@ -76,18 +76,17 @@ void kvprintf(const char *fmt, va_list ap)
 		}
 		switch (*fmt) {
 		case 'd': {
-			long long v = longs ? va_arg(ap, long long) : va_arg(ap, int);
+			long long v = longs == 2 ? va_arg(ap, long long)
+				    : longs == 1 ? va_arg(ap, long) : va_arg(ap, int);
 			put_number(v < 0 ? -(unsigned long long)v : (unsigned long long)v, 10, v < 0,
 				   width, pad);
 			break;
 		}
 		case 'u':
-			put_number(longs ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned), 10, 0,
-				   width, pad);
-			break;
 		case 'x':
-			put_number(longs ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned), 16, 0,
-				   width, pad);
+			put_number(longs == 2 ? va_arg(ap, unsigned long long)
+				   : longs == 1 ? va_arg(ap, unsigned long) : va_arg(ap, unsigned),
+				   *fmt == 'u' ? 10 : 16, 0, width, pad);
 			break;
 		case 'p':
 			console_write("0x", 2);

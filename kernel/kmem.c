@@ -5,17 +5,23 @@
  */
 #include "kernel.h"
 
-#define MAX_FRAMES ((PHYSTOP - KERNBASE) / PGSIZE)
+#define MAX_FRAMES ((PHYSTOP - RAM_BASE) / PGSIZE)
 
 static struct frame_pool pool;
 static struct frame_info pool_info[MAX_FRAMES];
 struct spinlock vm_lock;
 struct vm_env kvm;
 
+/* Whether pa lies in [RAM_BASE, PHYSTOP) (RAM_BASE may be 0: one unsigned compare). */
+static bool in_ram(pa_t pa)
+{
+	return pa - RAM_BASE < PHYSTOP - RAM_BASE;
+}
+
 static void *mem_ptr(void *ctx, pa_t pa)
 {
 	(void)ctx;
-	if (pa < KERNBASE || pa >= PHYSTOP)
+	if (!in_ram(pa))
 		return 0;
 	return arch_p2v(pa);
 }
@@ -39,7 +45,7 @@ static void mem_free(void *ctx, pa_t pa, uint64_t bytes)
 static bool mem_contains(void *ctx, pa_t pa, uint64_t bytes)
 {
 	(void)ctx;
-	return pa >= KERNBASE && pa < PHYSTOP && bytes <= PHYSTOP - pa;
+	return in_ram(pa) && bytes <= PHYSTOP - pa;
 }
 
 void kmem_init(pa_t start, pa_t end)

@@ -235,7 +235,9 @@ void scheduler(void)
 			if (p->state == RUNNABLE) {
 				p->state = RUNNING;
 				c->proc = p;
+				arch_switch_to(p);
 				swtch(&c->context, &p->context);
+				arch_switch_from();
 				c->proc = 0;
 				found = 1;
 			}
@@ -344,7 +346,7 @@ int killed(struct proc *p)
 /* A user access p cannot be allowed: say so, and kill p. */
 void proc_kill_fault(struct proc *p, uint64_t va, const char *cause)
 {
-	kprintf("pid %d (%s): %s at 0x%016lx, killed\n", p->pid, p->name, cause,
-		(unsigned long)va);
+	kprintf("pid %d (%s): %s at %p, killed\n", p->pid, p->name, cause,
+		(void *)(uintptr_t)va);
 	setkilled(p);
 }

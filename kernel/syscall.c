@@ -8,9 +8,16 @@
 volatile uint64_t ticks;
 struct spinlock tickslock;
 
+/* Argument n as a signed integer ... */
 static long arg(int n)
 {
 	return (long)TF_ARG(myproc()->trapframe, n);
+}
+
+/* ... and as a user address (zero-extended: never sign-extended on 32-bit machines). */
+static uint64_t argaddr(int n)
+{
+	return (uint64_t)TF_ARG(myproc()->trapframe, n);
 }
 
 /* Called by CPU 0 on each timer interrupt. */
@@ -71,7 +78,7 @@ static long sys_write(void)
 {
 	struct proc *p = myproc();
 	int fd = (int)arg(0);
-	uint64_t buf = (uint64_t)arg(1);
+	uint64_t buf = argaddr(1);
 	long n = arg(2);
 	char chunk[128];
 
@@ -142,7 +149,7 @@ static long sys_read(void)
 {
 	struct proc *p = myproc();
 	int fd = (int)arg(0);
-	uint64_t buf = (uint64_t)arg(1);
+	uint64_t buf = argaddr(1);
 	long n = arg(2);
 
 	if (n < 0)
@@ -180,14 +187,14 @@ static long sys_sbrk(void)
 /* exec(name, argv): the strings are copied into one kernel page first. */
 static long sys_exec(void)
 {
-	uint64_t uargv = (uint64_t)arg(1);
+	uint64_t uargv = argaddr(1);
 	char *argv[MAXARG + 1];
 	char name[32];
 	char *strings;
 	pa_t page;
 	int i, ret = -1;
 
-	if (copyinstr(name, (uint64_t)arg(0), sizeof(name)) < 0 || !kalloc_page(&page))
+	if (copyinstr(name, argaddr(0), sizeof(name)) < 0 || !kalloc_page(&page))
 		return -1;
 	strings = arch_p2v(page);
 	for (i = 0; i <= MAXARG; i++) {
@@ -223,7 +230,7 @@ static long sys_vmstat(void)
 	st.lazy_allocs = kvm.stats.lazy_allocs;
 	st.bad_faults = kvm.stats.bad_faults;
 	release(&vm_lock);
-	return copyout((uint64_t)arg(0), &st, sizeof(st));
+	return copyout(argaddr(0), &st, sizeof(st));
 }
 
 static long sys_sleep(void)
@@ -256,7 +263,7 @@ static long sys_exit(void)
 
 static long sys_wait(void)
 {
-	return wait((uint64_t)arg(0));
+	return wait(argaddr(0));
 }
 
 static long sys_getpid(void)
@@ -295,9 +302,9 @@ void syscall(void)
 	unsigned long num = (unsigned long)TF_SYSNUM(p->trapframe);
 
 	if (num < sizeof(syscalls) / sizeof(syscalls[0]) && syscalls[num]) {
-		TF_RET(p->trapframe) = (uint64_t)syscalls[num]();
+		TF_RET(p->trapframe) = (uintptr_t)syscalls[num]();
 	} else {
 		kprintf("pid %d (%s): unknown system call %lu\n", p->pid, p->name, num);
-		TF_RET(p->trapframe) = (uint64_t)-1;
+		TF_RET(p->trapframe) = (uintptr_t)-1;
 	}
 }

@@ -18,6 +18,21 @@ QEMU_RUN = -machine virt -bios none -m 128M -smp $(CPUS) -nographic -kernel
 QEMU_TEST = -machine virt -bios none -m 128M -smp $(CPUS) -nographic -monitor none -kernel
 endif
 
+ifeq ($(ARCH),i386)
+KCC := gcc
+KLD := ld -m elf_i386 -z noexecstack
+KARCH := -m32 -march=i686 -fno-pic
+KPTR := .long
+QEMU := qemu-system-i386
+QEMU_X86 = -m 256M -display none -vga none -no-reboot -net none \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel
+QEMU_RUN = -serial mon:stdio $(QEMU_X86)
+QEMU_TEST = -serial stdio -monitor none $(QEMU_X86)
+# isa-debug-exit: poweroff(0) makes QEMU exit with status 1.
+QEMU_SUCCESS := 1
+endif
+QEMU_SUCCESS ?= 0
+
 KCFLAGS := $(KARCH) -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin \
 	-nostdlib -fno-pie -fno-stack-protector -fno-omit-frame-pointer -fno-common \
 	-Iinclude -Ikernel/include -Ikernel/$(ARCH)
@@ -79,10 +94,11 @@ run: deps-kernel $(K)/kernel
 	$(QEMU) $(QEMU_RUN) $(K)/kernel
 
 qemu-test: deps-kernel $(K)/kernel-test
-	scripts/qemu-test.sh $(QEMU_TIMEOUT) $(K)/qemu-test-$(CPUS).log $(QEMU) $(QEMU_TEST) $(K)/kernel-test
+	QEMU_SUCCESS=$(QEMU_SUCCESS) scripts/qemu-test.sh $(QEMU_TIMEOUT) $(K)/qemu-test-$(CPUS).log \
+		$(QEMU) $(QEMU_TEST) $(K)/kernel-test
 
 qemu-gdb: deps-kernel $(K)/kernel
-	@echo "*** QEMU waits for gdb: riscv64-unknown-elf-gdb $(K)/kernel -ex 'target remote :26000'"
+	@echo "*** QEMU waits for gdb: gdb-multiarch $(K)/kernel -ex 'target remote :26000'"
 	$(QEMU) $(QEMU_RUN) $(K)/kernel -S -gdb tcp::26000
 
 deps-kernel:

@@ -138,6 +138,8 @@ void proc_arch_fork(struct proc *child, struct proc *parent); /* copy registers,
 void proc_arch_exec(struct proc *p, uint64_t entry, uint64_t sp, uint64_t argc, uint64_t argv);
 void proc_arch_first_return(struct proc *p); /* context of a new process: to user mode */
 void swtch(struct context *old, struct context *new);
+void arch_switch_to(struct proc *p);    /* the scheduler is about to run p on this CPU */
+void arch_switch_from(void);            /* and is back */
 void arch_trap_init_hart(void);         /* trap vector, timer */
 pa_t arch_kernel_end(void);             /* first free byte of RAM after the kernel image */
 void usertrapret(void) __attribute__((noreturn));

@@ -10,6 +10,7 @@
 #include "layout.h"
 
 #define USER_LIMIT TRAPFRAME
+#define RAM_BASE KERNBASE /* physical RAM: [RAM_BASE, PHYSTOP) */
 
 /* Registers saved by swtch: the callee-saved ones. */
 struct context {

@@ -88,6 +88,16 @@ int arch_space_init(struct proc *p, struct vm_space *s)
 	return err ? -1 : 0;
 }
 
+/* The kernel runs on its own table and enters user tables only through the trampoline. */
+void arch_switch_to(struct proc *p)
+{
+	(void)p;
+}
+
+void arch_switch_from(void)
+{
+}
+
 /* The kernel runs on its own table: a replaced user table is not live. */
 void arch_space_switched(struct proc *p)
 {
