@@ -10,7 +10,7 @@ QEMU_TIMEOUT ?= 300
 
 ifeq ($(ARCH),riscv64)
 KCC := riscv64-unknown-elf-gcc
-KLD := riscv64-unknown-elf-ld
+KLD := riscv64-unknown-elf-ld --no-warn-rwx-segments
 KARCH := -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax
 KPTR := .dword
 QEMU := qemu-system-riscv64

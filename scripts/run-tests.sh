@@ -50,6 +50,22 @@ for layer in xv6-riscv xv6-x86; do
 	fi
 done
 
+# The kernels boot under QEMU, run the VM test suite in user mode and power off.
+for config in "riscv64 1" "riscv64 2" "i386 1"; do
+	set -- $config
+	log="$build/qemu-test-$1-$2.log"
+	if make --no-print-directory -s qemu-test ARCH="$1" CPUS="$2" >"$log" 2>&1; then
+		grep -a "qemu-test:" "$log"
+		echo "[       OK ] kernel $1 on QEMU, $2 CPU(s): VM test suite passed"
+		passed=$((passed + 1))
+	else
+		cat "$log"
+		echo "[  FAILED  ] kernel $1 on QEMU, $2 CPU(s)"
+		failed=$((failed + 1))
+		failures+=("qemu-$1-$2")
+	fi
+done
+
 [ ${#failures[@]} -ne 0 ] && echo "failing: ${failures[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
