@@ -40,7 +40,9 @@ UCFLAGS := $(KARCH) -std=gnu11 -Wall -Wextra -Werror -O2 -ffreestanding -fno-bui
 	-nostdlib -fno-pie -fno-stack-protector -Ikernel/include -Iuser
 LIBGCC = $(shell $(KCC) $(KARCH) -print-libgcc-file-name)
 
-KSRC := $(wildcard kernel/*.c kernel/$(ARCH)/*.c kernel/$(ARCH)/*.S) $(LIB_SRC)
+# The kernels use the engine, the frame allocator and the address spaces (not lib/mmu).
+KLIB_SRC := $(wildcard lib/pt/*.c lib/pt/formats/*.c lib/frame/*.c lib/vm/*.c)
+KSRC := $(wildcard kernel/*.c kernel/$(ARCH)/*.c kernel/$(ARCH)/*.S) $(KLIB_SRC)
 KOBJ := $(patsubst %,$(K)/obj/%.o,$(KSRC))
 KHDR := $(wildcard kernel/include/*.h kernel/$(ARCH)/*.h) $(LIB_HDR)
 

@@ -143,7 +143,10 @@ static void expect_killed(const char *what, void (*fn)(void))
 		fail("%s: child's status is %d, not -1", what, status);
 }
 
-/* Runs fn in a child and returns its exit status (-1 if killed, -2 if fork/wait failed). */
+/* Runs fn in a child and returns its exit status (-1 if killed, -2 if fork/wait failed).
+ * The child functions return CHILD_OK for success, not 0, so that a child that vanished
+ * with status 0 some other way is not taken for one that passed. */
+#define CHILD_OK 33
 static int in_child(int (*fn)(void))
 {
 	volatile int status = 12345;
@@ -168,6 +171,10 @@ static const volatile unsigned char *text_bytes(void)
 {
 	return (const volatile unsigned char *)(unsigned long)&text_target;
 }
+
+/* Read-only data (in the R-X segment) that reads into read-only memory aim at: a kernel that
+ * wrongly writes it does not wreck code the test still runs. */
+static const unsigned char ro_victim[256] = "read-only victim: reads into this must fail";
 
 /* ---- fork, wait, getpid, sleep, uptime -------------------------------------------------- */
 
@@ -268,13 +275,20 @@ static void t_sbrk(void)
 	CHECK(r == old + 100, "sbrk(-100) returned %ld, not %ld", r, old + 100);
 	CHECK(sbrk(0) == old, "sbrk(0) is %ld, not %ld", sbrk(0), old);
 
-	/* requests the kernel must refuse, leaving the size as it was */
+	/* requests the kernel must refuse, leaving the size as it was (if it does not, put the
+	 * size back so that the tests after this one can run) */
 	r = sbrk(-(old + (long)PGSIZE));
+	if (r != -1)
+		heap_set((unsigned long)old);
 	CHECK(r == -1, "shrinking below 0 returned %ld, not -1", r);
-	r = sbrk((long)(KERNEL_ADDR - (unsigned long)old + PGSIZE));
-	CHECK(r == -1, "growing into kernel space (to %p) returned %ld, not -1",
-	      (void *)(KERNEL_ADDR + PGSIZE), r);
+	r = sbrk((long)(USER_VA_END - (unsigned long)old + PGSIZE));
+	if (r != -1)
+		heap_set((unsigned long)old);
+	CHECK(r == -1, "growing beyond the user address space (to %p) returned %ld, not -1",
+	      (void *)(USER_VA_END + PGSIZE), r);
 	r = sbrk((long)(~0UL >> 1));
+	if (r != -1)
+		heap_set((unsigned long)old);
 	CHECK(r == -1, "sbrk(LONG_MAX) returned %ld, not -1", r);
 	CHECK(sbrk(0) == old, "sbrk(0) after refused calls is %ld, not %ld", sbrk(0), old);
 	stats(&b);
@@ -631,7 +645,7 @@ static int malloc_child(void)
 	if (sbrk(0) != top)
 		return 9;
 	free(big);
-	return 0;
+	return CHILD_OK;
 }
 
 static void t_malloc(void)
@@ -639,19 +653,19 @@ static void t_malloc(void)
 	unsigned long free0 = free_frames();
 	int st = in_child(malloc_child);
 
-	CHECK(st == 0, "malloc/free/realloc/calloc check %d failed in the child", st);
+	CHECK(st == CHILD_OK, "malloc/free/realloc/calloc check %d failed in the child", st);
 	check_frames(free0, "after the child");
 }
 
 /* ---- copyin and copyout through the loop device (fd 3) ----------------------------------- */
 
 static unsigned char small[512];
+static unsigned char drain_buf[LOOP_SIZE];
 
+/* Empties the loop device (one read of LOOP_SIZE bytes takes everything). */
 static void loop_drain(void)
 {
-	read(FD_LOOP, small, sizeof(small) < LOOP_SIZE ? sizeof(small) : LOOP_SIZE);
-	while (read(FD_LOOP, small, sizeof(small)) > 0)
-		;
+	read(FD_LOOP, drain_buf, LOOP_SIZE);
 }
 
 /* Stores n bytes of the pattern in the loop device (from small). */
@@ -670,6 +684,14 @@ static void t_loopdev(void)
 	long len = (long)PGSIZE + 200, r;
 	volatile unsigned char *stack_low;
 
+	/* the layout this test relies on: bss, the guard page, the stack page */
+	guard = stack_page() - PGSIZE;
+	CHECK(PGROUNDUP(end) == guard,
+	      "layout: the page below the stack page is at %p, but bss ends at %p", (void *)guard,
+	      (void *)end);
+	k = guard - (unsigned long)end; /* bytes of the last bss page past the end of bss */
+	if (k > 100)
+		k = 100;
 	loop_drain();
 
 	/* the simple case */
@@ -713,19 +735,27 @@ static void t_loopdev(void)
 	if (!cur_failed && memcmp(src, dst, (size_t)len) != 0)
 		fail("data spanning pages did not come back intact");
 
-	/* at most LOOP_SIZE bytes are stored */
+	/* LOOP_SIZE bytes fit; a longer write is either cut to LOOP_SIZE or refused (-1) */
 	for (unsigned long i = 0; i < 3 * PGSIZE; i++)
 		((unsigned char *)q)[i] = (unsigned char)(i * 13 + 1);
-	r = write(FD_LOOP, (void *)q, LOOP_SIZE + 1000);
-	if (!cur_failed && r != LOOP_SIZE)
-		fail("write of LOOP_SIZE + 1000 bytes returned %ld, not %d", r, LOOP_SIZE);
-	r = read(FD_LOOP, (void *)(q + 3 * PGSIZE), LOOP_SIZE);
-	if (!cur_failed && r != LOOP_SIZE)
-		fail("read after a full write returned %ld, not %d", r, LOOP_SIZE);
-	if (!cur_failed && memcmp((void *)q, (void *)(q + 3 * PGSIZE), LOOP_SIZE) != 0)
-		fail("LOOP_SIZE bytes did not come back intact");
-	if (!cur_failed && read(FD_LOOP, small, sizeof(small)) != 0)
-		fail("the loop device is not empty after a read");
+	for (int longer = 0; longer < 2 && !cur_failed; longer++) {
+		r = write(FD_LOOP, (void *)q, LOOP_SIZE + (longer ? 1000 : 0));
+		if (longer && r == -1)
+			break; /* refused: fine */
+		if (r != LOOP_SIZE) {
+			fail("write of %d bytes returned %ld, not %d%s", LOOP_SIZE + (longer ? 1000 : 0),
+			     r, LOOP_SIZE, longer ? " or -1" : "");
+			break;
+		}
+		memset((void *)(q + 3 * PGSIZE), 0, LOOP_SIZE);
+		r = read(FD_LOOP, (void *)(q + 3 * PGSIZE), LOOP_SIZE);
+		if (r != LOOP_SIZE)
+			fail("read after a full write returned %ld, not %d", r, LOOP_SIZE);
+		else if (memcmp((void *)q, (void *)(q + 3 * PGSIZE), LOOP_SIZE) != 0)
+			fail("LOOP_SIZE bytes did not come back intact");
+		else if (read(FD_LOOP, small, sizeof(small)) != 0)
+			fail("the loop device is not empty after a read");
+	}
 	loop_drain();
 	if (cur_failed) {
 		heap_set(heap0);
@@ -745,21 +775,18 @@ static void t_loopdev(void)
 	loop_drain();
 
 	/* bad buffers for write: every one returns -1 */
-	guard = stack_page() - PGSIZE;
-	k = guard - (unsigned long)end; /* bytes of the last bss page past the end of bss */
-	if (k > 100)
-		k = 100;
 	{
 		static const char *const what[] = {
 			"kernel space",
 			"unmapped, above the heap",
 			"spanning the end of the heap",
 			"the guard page",
-			"user space into kernel space",
+			"a range running into KERNEL_ADDR",
 			"bss into the guard page",
 			"an address range that wraps around",
+			"KERNEL_ADDR2 (kernel page in the user table)",
 		};
-		unsigned long addrs[7], ns[7];
+		unsigned long addrs[8], ns[8];
 		addrs[0] = KERNEL_ADDR, ns[0] = 16;
 		addrs[1] = q + 8 * PGSIZE, ns[1] = 16;
 		addrs[2] = q + 6 * PGSIZE - 100, ns[2] = 200;
@@ -767,7 +794,8 @@ static void t_loopdev(void)
 		addrs[4] = KERNEL_ADDR - 8, ns[4] = 16;
 		addrs[5] = guard - k, ns[5] = k + PGSIZE + 100;
 		addrs[6] = ~0UL - 15, ns[6] = 32;
-		for (int i = 0; i < 7 && !cur_failed; i++) {
+		addrs[7] = KERNEL_ADDR2, ns[7] = 16;
+		for (int i = 0; i < 8 && !cur_failed; i++) {
 			r = write(FD_LOOP, (const void *)addrs[i], (long)ns[i]);
 			if (r != -1)
 				fail("write from %s (%p, %lu bytes) returned %ld, not -1", what[i],
@@ -793,20 +821,26 @@ static void t_loopdev(void)
 			"unmapped, above the heap",
 			"spanning the end of the heap",
 			"the guard page",
-			"the text segment (read-only)",
+			"read-only data in the text segment",
+			"the text segment",
+			"KERNEL_ADDR2 (kernel page in the user table)",
 		};
-		unsigned long addrs[5];
-		addrs[0] = KERNEL_ADDR;
-		addrs[1] = q + 8 * PGSIZE;
-		addrs[2] = q + 6 * PGSIZE - 100;
-		addrs[3] = guard;
-		addrs[4] = (unsigned long)text_bytes();
-		for (int i = 0; i < 5 && !cur_failed; i++) {
-			if (loop_fill(200) < 0) {
-				fail("write of 200 bytes to fd 3 failed");
+		unsigned long addrs[7], ns[7];
+		addrs[0] = KERNEL_ADDR, ns[0] = 200;
+		addrs[1] = q + 8 * PGSIZE, ns[1] = 200;
+		addrs[2] = q + 6 * PGSIZE - 100, ns[2] = 200;
+		addrs[3] = guard, ns[3] = 200;
+		addrs[4] = (unsigned long)ro_victim, ns[4] = sizeof(ro_victim);
+		/* only 4 bytes of code: if the kernel writes them, they are the start of
+		 * text_target, which runs only in text_readonly (and fails there) */
+		addrs[5] = (unsigned long)text_bytes(), ns[5] = 4;
+		addrs[6] = KERNEL_ADDR2, ns[6] = 200;
+		for (int i = 0; i < 7 && !cur_failed; i++) {
+			if (loop_fill((long)ns[i]) < 0) {
+				fail("write of %lu bytes to fd 3 failed", ns[i]);
 				break;
 			}
-			r = read(FD_LOOP, (void *)addrs[i], 200);
+			r = read(FD_LOOP, (void *)addrs[i], (long)ns[i]);
 			if (r != -1)
 				fail("read into %s (%p) returned %ld, not -1", what[i], (void *)addrs[i],
 				     r);
@@ -815,6 +849,9 @@ static void t_loopdev(void)
 		for (unsigned long i = 0; i < sizeof(text_copy) && !cur_failed; i++)
 			if (text_bytes()[i] != text_copy[i])
 				fail("read() changed the text segment at byte %lu", i);
+		if (!cur_failed && strcmp((const char *)ro_victim,
+					  "read-only victim: reads into this must fail") != 0)
+			fail("read() changed read-only data");
 	}
 	if (cur_failed) {
 		heap_set(heap0);
@@ -842,9 +879,6 @@ static void t_loopdev(void)
 		if (stack_low[i] != 0xa5)
 			fail("a read that failed at the guard page wrote the stack page beyond it "
 			     "(byte %d)", i);
-	if (!cur_failed && PGROUNDUP(end) != guard)
-		fail("layout: the guard page is at %p, but bss ends at %p", (void *)guard,
-		     (void *)end);
 
 	heap_set(heap0);
 	check_frames(free0, "at the end");
@@ -863,13 +897,15 @@ static int wait_bad_child(void)
 		exit(7);
 	if (wait((int *)KERNEL_ADDR) != -1)
 		return 1;
-	if (wait((int *)(unsigned long)text_bytes()) != -1)
+	if (wait((int *)(unsigned long)ro_victim) != -1)
 		return 2;
 	if (wait((int *)(PGROUNDUP(heap_end()) + PGSIZE)) != -1)
 		return 3;
+	if (wait((int *)KERNEL_ADDR2) != -1)
+		return 5;
 	w = wait((int *)&status);
 	if (w == pid && status == 7)
-		return 0;  /* the failed calls left the child to be waited for */
+		return CHILD_OK; /* the failed calls left the child to be waited for */
 	if (w == -1)
 		return 20; /* the first failed call reaped the child */
 	return 4;
@@ -888,19 +924,22 @@ static void t_bad_pointers(void)
 	CHECK(write(1, (const void *)KERNEL_ADDR, 8) == -1, "write(1, kernel address) is not -1");
 	CHECK(write(2, (const void *)unmapped, 8) == -1, "write(2, unmapped) is not -1");
 	CHECK(write(1, (const void *)guard, 8) == -1, "write(1, guard page) is not -1");
+	CHECK(write(1, (const void *)KERNEL_ADDR2, 8) == -1, "write(1, KERNEL_ADDR2) is not -1");
 	CHECK(vmstat((struct vmstat *)KERNEL_ADDR) == -1, "vmstat(kernel address) is not -1");
+	CHECK(vmstat((struct vmstat *)KERNEL_ADDR2) == -1, "vmstat(KERNEL_ADDR2) is not -1");
 	CHECK(vmstat((struct vmstat *)unmapped) == -1, "vmstat(unmapped) is not -1");
-	CHECK(vmstat((struct vmstat *)(unsigned long)text_bytes()) == -1,
-	      "vmstat(text, read-only) is not -1");
+	CHECK(vmstat((struct vmstat *)(unsigned long)ro_victim) == -1,
+	      "vmstat(read-only data) is not -1");
 	CHECK(vmstat((struct vmstat *)(guard - k)) == -1,
 	      "vmstat(bss spanning into the guard page) is not -1");
 	st = in_child(wait_bad_child);
-	CHECK(st == 0 || st == 20,
+	CHECK(st == CHILD_OK || st == 20,
 	      "wait with a bad status pointer: %s (%d)",
 	      st == 1   ? "wait(kernel address) did not return -1"
-	      : st == 2 ? "wait(text address) did not return -1"
+	      : st == 2 ? "wait(read-only address) did not return -1"
 	      : st == 3 ? "wait(unmapped) did not return -1"
 	      : st == 4 ? "the child could not be waited for afterwards"
+	      : st == 5 ? "wait(KERNEL_ADDR2) did not return -1"
 			: "the test child failed",
 	      st);
 	if (st == 20)
@@ -971,7 +1010,7 @@ static int exec_child_unknown(void)
 		return 2;
 	if (data_marker != 777)
 		return 3; /* the failed exec changed the image */
-	return 0;
+	return CHILD_OK;
 }
 
 static void t_exec(void)
@@ -993,7 +1032,7 @@ static void t_exec(void)
 	      : st == 6 ? "argv strings not on the stack page"
 			: "?");
 	st = in_child(exec_child_unknown);
-	CHECK(st == 0, "exec of an unknown program: %s (status %d)",
+	CHECK(st == CHILD_OK, "exec of an unknown program: %s (status %d)",
 	      st == 1   ? "did not return -1"
 	      : st == 2 ? "exec(\"\") did not return -1"
 	      : st == 3 ? "the image changed"
@@ -1039,7 +1078,9 @@ static int exec_bad_child(void)
 		return EXEC_BAD + 7;
 	if (exec((const char *)(unsigned long)text_bytes() + 1, argv) != -1)
 		return EXEC_BAD + 8; /* machine code is no program's name */
-	return 0;
+	if (exec((const char *)KERNEL_ADDR2, argv) != -1)
+		return EXEC_BAD + 10;
+	return CHILD_OK;
 }
 
 static void t_exec_bad(void)
@@ -1055,13 +1096,15 @@ static void t_exec_bad(void)
 		"exec(name without NUL up to the end of memory)",
 		"exec(name, argv without NULL up to the end of memory)",
 		"exec(text bytes as the name)",
+		"sbrk",
+		"exec(KERNEL_ADDR2, argv)",
 	};
 
-	if (st > EXEC_BAD && st <= EXEC_BAD + 8)
-		fail("%s did not return -1", what[st - EXEC_BAD - 1]);
-	else if (st == EXEC_BAD + 9)
+	if (st == EXEC_BAD + 9)
 		fail("sbrk failed");
-	else if (st != 0)
+	else if (st > EXEC_BAD && st <= EXEC_BAD + 10)
+		fail("%s did not return -1", what[st - EXEC_BAD - 1]);
+	else if (st != CHILD_OK)
 		fail("an exec with a bad pointer ran the program, or the child failed (status %d)",
 		     st);
 	check_frames(free0, "at the end");
@@ -1144,11 +1187,29 @@ static void jump_kernel(void)
 	((void (*)(void))KERNEL_ADDR)();
 }
 
+static void read_kernel2(void)
+{
+	(void)*(volatile char *)KERNEL_ADDR2;
+}
+
+static void write_kernel2(void)
+{
+	*(volatile char *)KERNEL_ADDR2 = 0;
+}
+
+static void jump_kernel2(void)
+{
+	((void (*)(void))KERNEL_ADDR2)();
+}
+
 static void t_kernel_memory(void)
 {
 	expect_killed("reading kernel memory", read_kernel);
 	expect_killed("writing kernel memory", write_kernel);
 	expect_killed("jumping into kernel memory", jump_kernel);
+	expect_killed("reading KERNEL_ADDR2", read_kernel2);
+	expect_killed("writing KERNEL_ADDR2", write_kernel2);
+	expect_killed("jumping to KERNEL_ADDR2", jump_kernel2);
 }
 
 #if ARCH_HAS_NX
