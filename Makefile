@@ -1,4 +1,4 @@
-# vmkit: see README.md. Main targets: run, test, bench, lib, cross, clean.
+# vmkit: see README.md. Main targets: run (mk/kernel.mk), test, bench, demo, compat, cross, clean.
 
 CC       ?= gcc
 BUILD    := build
