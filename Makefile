@@ -82,7 +82,7 @@ XV6_X86_CFLAGS := -fno-pic -static -fno-builtin -fno-strict-aliasing -O2 -Wall -
 
 compat: $(COMPAT_OUT)
 
-$(BUILD)/compat/%/vm.c: compat/%/vm.c $(LIB_SRC) $(LIB_HDR) scripts/amalgamate.sh
+$(BUILD)/compat/%/vm.c: compat/%/vm.c compat/xv6_env.h $(LIB_SRC) $(LIB_HDR) scripts/amalgamate.sh
 	scripts/amalgamate.sh $< $@
 
 # The generated files compiled as xv6 compiles its kernel (against the test stand-ins for

@@ -26,60 +26,9 @@ extern char trampoline[]; // trampoline.S
 
 /* ---- xv6's memory as vmkit sees it --------------------------------------------------------- */
 
-static void *xv6_ptr(void *ctx, pa_t pa)
-{
-	(void)ctx;
-	return (void *)pa;
-}
-
-static enum pt_err xv6_table_alloc(void *ctx, uint64_t bytes, pa_t *pa)
-{
-	void *page = kalloc();
-
-	(void)ctx;
-	(void)bytes;
-	if (page == 0)
-		return PT_ENOMEM;
-	memset(page, 0, PGSIZE);
-	*pa = (uint64)page;
-	return PT_OK;
-}
-
-static void xv6_table_free(void *ctx, pa_t pa, uint64_t bytes)
-{
-	(void)ctx;
-	(void)bytes;
-	kfree((void *)pa);
-}
-
-static bool xv6_frame_alloc(void *ctx, pa_t *pa)
-{
-	void *page = kalloc();
-
-	(void)ctx;
-	*pa = (uint64)page;
-	return page != 0;
-}
-
-static void xv6_frame_put(void *ctx, pa_t pa)
-{
-	(void)ctx;
-	kfree((void *)pa);
-}
-
-/* xv6 never shares a user page. */
-static uint32_t xv6_frame_refs(void *ctx, pa_t pa)
-{
-	(void)ctx;
-	(void)pa;
-	return 1;
-}
-
-static const struct vm_env xv6_env = {
-	{xv6_ptr, xv6_table_alloc, xv6_table_free, 0, 0},
-	{xv6_frame_alloc, 0, xv6_frame_put, xv6_frame_refs, 0},
-	{0, 0, 0, 0, 0},
-};
+#define XV6_P2V(pa) ((void *)(uintptr_t)(pa))
+#define XV6_V2P(va) ((uint64)(uintptr_t)(va))
+#include "xv6_env.h"
 
 /* The engine's view of pagetable. */
 static struct pt as_pt(pagetable_t pagetable)

@@ -27,60 +27,9 @@ pde_t *kpgdir;
 
 /* ---- xv6's memory as vmkit sees it --------------------------------------------------------- */
 
-static void *xv6_ptr(void *ctx, pa_t pa)
-{
-	(void)ctx;
-	return P2V((uint)pa);
-}
-
-static enum pt_err xv6_table_alloc(void *ctx, uint64_t bytes, pa_t *pa)
-{
-	char *page = kalloc();
-
-	(void)ctx;
-	(void)bytes;
-	if (page == 0)
-		return PT_ENOMEM;
-	memset(page, 0, PGSIZE);
-	*pa = V2P(page);
-	return PT_OK;
-}
-
-static void xv6_table_free(void *ctx, pa_t pa, uint64_t bytes)
-{
-	(void)ctx;
-	(void)bytes;
-	kfree(P2V((uint)pa));
-}
-
-static bool xv6_frame_alloc(void *ctx, pa_t *pa)
-{
-	char *page = kalloc();
-
-	(void)ctx;
-	*pa = V2P(page);
-	return page != 0;
-}
-
-static void xv6_frame_put(void *ctx, pa_t pa)
-{
-	(void)ctx;
-	kfree(P2V((uint)pa));
-}
-
-/* xv6 never shares a user page. */
-static uint32_t xv6_frame_refs(void *ctx, pa_t pa)
-{
-	(void)ctx;
-	(void)pa;
-	return 1;
-}
-
-static const struct vm_env xv6_env = {
-	{xv6_ptr, xv6_table_alloc, xv6_table_free, 0, 0},
-	{xv6_frame_alloc, 0, xv6_frame_put, xv6_frame_refs, 0},
-	{0, 0, 0, 0, 0},
-};
+#define XV6_P2V(pa) ((void *)P2V((uint)(pa)))
+#define XV6_V2P(va) ((pa_t)V2P(va))
+#include "xv6_env.h"
 
 /* The engine's view of pgdir (a kernel virtual address). */
 static struct pt as_pt(pde_t *pgdir)
