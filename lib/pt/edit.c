@@ -111,7 +111,7 @@ static enum pt_err edit_table(struct edit_op *op, const struct pt_view *view, un
 			      uint64_t next, bool covered)
 {
 	const struct pt_format *f = op->f;
-	struct pt_view child = {table, 0, 0};
+	struct pt_view child = {table, 0, 0, false};
 	enum pt_err err;
 
 	err = edit_level(op, &child, level - 1, iva, next);
@@ -205,7 +205,7 @@ static enum pt_err edit_run(struct edit_op *op, struct pt *pt, va_t va, uint64_t
 		return err;
 	op->pt = pt;
 	op->f = pt->fmt;
-	root = (struct pt_view){pt_ptr(pt, pt->root), 0, 0};
+	root = (struct pt_view){pt_ptr(pt, pt->root), 0, 0, false};
 	err = edit_level(op, &root, pt->fmt->levels - 1, r.iva, r.end);
 	if (!err)
 		err = pt_pool_fill(pt, &op->pool, op->tables);

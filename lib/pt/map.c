@@ -79,7 +79,7 @@ static enum pt_err map_leaf_run(struct map_op *op, const struct pt_view *view, u
 {
 	const struct pt_format *f = op->f;
 
-	if (view->table && pt_any_present(f, view->table, i, n)) {
+	if (view->table && !view->fresh && pt_any_present(f, view->table, i, n)) {
 		for (unsigned k = i; k < i + n; k++) {
 			uint64_t pte = pt_get(f, view->table, k);
 			struct pt_decoded d;
@@ -107,7 +107,7 @@ static enum pt_err map_below(struct map_op *op, const struct pt_view *view, unsi
 			     unsigned i, uint64_t pte, uint64_t iva, uint64_t next)
 {
 	const struct pt_format *f = op->f;
-	struct pt_view child = {0, 0, 0};
+	struct pt_view child = {0, 0, 0, false};
 	struct pt_decoded d;
 	pa_t child_pa;
 
@@ -125,6 +125,7 @@ static enum pt_err map_below(struct map_op *op, const struct pt_view *view, unsi
 	}
 	child_pa = pt_pool_take(op->pt, &op->pool);
 	child.table = pt_ptr(op->pt, child_pa);
+	child.fresh = true;
 	map_level(op, &child, level - 1, iva, next);
 	pt_set(f, view->table, i, f->make_table(f, child_pa, level));
 	return PT_OK;
@@ -195,7 +196,7 @@ enum pt_err pt_map(struct pt *pt, va_t va, pa_t pa, uint64_t size, unsigned perm
 	op.pa0 = pa;
 	op.perms = perms;
 	op.leaf_mask = (flags & PT_MAP_4K) ? 1u : pt->fmt->leaf_levels;
-	root = (struct pt_view){pt_ptr(pt, pt->root), 0, 0};
+	root = (struct pt_view){pt_ptr(pt, pt->root), 0, 0, false};
 
 	err = map_level(&op, &root, pt->fmt->levels - 1, r.iva, r.end);
 	if (!err)

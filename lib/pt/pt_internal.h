@@ -106,6 +106,7 @@ struct pt_view {
 	void *table;    /* the real table, or NULL */
 	uint64_t fill;  /* entry 0 of a virtual table (0: all invalid) */
 	uint64_t step;  /* raw difference between successive virtual entries */
+	bool fresh;     /* the real table was just taken from the pool: all invalid */
 };
 
 static inline uint64_t pt_view_get(const struct pt_format *f, const struct pt_view *v, unsigned i)

@@ -45,7 +45,7 @@ struct pt_view pt_split_view(const struct pt *pt, const struct pt_decoded *leaf,
 			     unsigned level)
 {
 	const struct pt_format *f = pt->fmt;
-	struct pt_view v = {0, 0, 0};
+	struct pt_view v = {0, 0, 0, false};
 
 	v.fill = f->make_leaf(f, leaf->pa, leaf->perms, level);
 	v.step = pt_leaf_step(f, pt_level_size(f, level));
