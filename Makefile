@@ -132,6 +132,8 @@ demo: $(BUILD)/examples/kmap_demo
 	$(BUILD)/examples/kmap_demo
 
 include mk/kernel.mk
+include mk/qemu-diff-riscv.mk
+include mk/qemu-diff-x86.mk
 
 clean:
 	rm -rf $(BUILD)
