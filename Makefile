@@ -19,7 +19,7 @@ TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 
 .PHONY: all lib cross compat test unit-tests bench demo deps deps-kernel clean
 .SECONDARY:
-all: lib $(UNIT_TESTS) $(BUILD)/bench/bench_pt $(BUILD)/examples/kmap_demo
+all: lib $(UNIT_TESTS) $(BUILD)/bench/bench_pt $(BUILD)/examples/kmap_demo $(BUILD)/examples/quickstart
 
 deps:
 	@scripts/deps.sh test
@@ -47,7 +47,7 @@ $(BUILD)/test/%: $(BUILD)/test/obj/tests/unit/%.o $(TEST_OBJ)
 $(BUILD)/bench/bench_pt: $(BUILD)/bench/obj/bench/bench_pt.o $(BENCH_OBJ)
 	$(CC) $(BENCH_CFLAGS) $^ -o $@
 
-$(BUILD)/examples/kmap_demo: $(BUILD)/bench/obj/examples/kmap_demo.o $(BENCH_OBJ)
+$(BUILD)/examples/%: $(BUILD)/bench/obj/examples/%.o $(BENCH_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $^ -o $@
 
