@@ -207,11 +207,104 @@ static enum mmu_status translate(struct mmu *m, va_t va, unsigned access, uint64
 	return walk(&w, r, t, bytes);
 }
 
+/*
+ * The TLB hit path, all inline: a plain access (no flag but MMU_IMPLICIT) that a cached entry
+ * answers, checked with the same permission rule as the walk (mmu_rv_allow, mmu_x86_allow).
+ * Returns -1 to leave everything else to translate(): no entry, no translation, a canonical
+ * fault, a right the entry does not give, a D bit to set.
+ */
+static inline int fast_hit(struct mmu *m, struct mmu_tlb *t, va_t va, unsigned access,
+			   uint64_t bytes, struct mmu_result *res)
+{
+	const struct pt_format *f = m->fmt;
+	struct mmu_tlb_entry *e;
+	struct mmu_walk w;
+	enum mmu_why why;
+	uint64_t size;
+	pa_t pa;
+
+	w.m = m;
+	w.f = f;
+	w.type = access & MMU_ACCESS_TYPE;
+	w.flags = access;
+	w.qemu = m->model == MMU_MODEL_QEMU72;
+	w.user = false;
+	w.priv = 0;
+	if (m->arch == MMU_ARCH_RISCV) {
+		unsigned priv = m->rv.priv;
+
+		if (m->rv.xlen == 32)
+			va = (uint32_t)va;
+		if (priv == MMU_PRIV_M) {
+			if (!(m->rv.mstatus & MMU_MSTATUS_MPRV) || w.type == MMU_FETCH)
+				return -1;
+			priv = (unsigned)(m->rv.mstatus >> MMU_MSTATUS_MPP_SHIFT) & 3u;
+			if (priv == MMU_PRIV_M)
+				return -1;
+		}
+		w.priv = priv;
+	} else {
+		if (!f->sign_extended)
+			va = (uint32_t)va;
+		w.user = m->x86.cpl == 3 && !(access & MMU_IMPLICIT);
+	}
+	if (f->sign_extended && !mmu_canonical(va, f->va_bits))
+		return -1;
+	e = mmu_tlb_find(t, va, m->asid);
+	if (!e)
+		return -1;
+	why = m->arch == MMU_ARCH_RISCV ? mmu_rv_allow(&w, e->info, e->pkey)
+					: mmu_x86_allow(&w, e->info, e->pkey);
+	if (why != WHY_NONE || (w.type == MMU_STORE && !(e->info & MMU_TLB_D)))
+		return -1;
+	size = (uint64_t)1 << e->shift;
+	pa = e->pa | (va & (size - 1));
+	m->stats.translations++;
+	m->stats.tlb_hits++;
+	res->cause = 0;
+	res->error_code = 0;
+	res->cr2_written = false;
+	res->tlb_hit = true;
+	res->page_size = size;
+	res->level = e->level;
+	res->pte_pa = e->pte_pa;
+	res->pte = e->pte;
+	if (m->arch == MMU_ARCH_RISCV && m->phys.check &&
+	    m->phys.check(m->phys.ctx, pa, bytes, MMU_PHYS_ACCESS, w.type, w.priv) !=
+		    MMU_PHYS_OK) {
+		w.va = va;
+		w.res = res;
+		res->pa = 0;
+		res->tval = 0;
+		return (int)mmu_riscv_rules.fault(&w, WHY_ACCESS);
+	}
+	res->status = MMU_OK;
+	res->pa = pa;
+	res->tval = 0;
+	return MMU_OK;
+}
+
+/* A hit if the inline path can give one, else the general path. */
+static enum mmu_status translate_fast(struct mmu *m, va_t va, unsigned access, uint64_t bytes,
+				      struct mmu_result *res)
+{
+	struct mmu_tlb *t = m->tlb;
+
+	if (t && t->valid && m->fmt && !(access & ~(MMU_ACCESS_TYPE | MMU_IMPLICIT)) &&
+	    (access & MMU_ACCESS_TYPE) != MMU_ACCESS_TYPE) {
+		int s = fast_hit(m, t, va, access, bytes, res);
+
+		if (s >= 0)
+			return (enum mmu_status)s;
+	}
+	return translate(m, va, access, bytes, res);
+}
+
 enum mmu_status mmu_translate(struct mmu *m, va_t va, unsigned access, struct mmu_result *res)
 {
 	struct mmu_result tmp;
 
-	return translate(m, va, access, 1, res ? res : &tmp);
+	return translate_fast(m, va, access, 1, res ? res : &tmp);
 }
 
 enum mmu_status mmu_translate_span(struct mmu *m, va_t va, uint64_t len, unsigned access,
@@ -232,10 +325,10 @@ enum mmu_status mmu_translate_span(struct mmu *m, va_t va, uint64_t len, unsigne
 	first_len = PT_PAGE_SIZE - (va & (PT_PAGE_SIZE - 1));
 	if (first_len > len)
 		first_len = len;
-	s = translate(m, va, access, first_len, res);
+	s = translate_fast(m, va, access, first_len, res);
 	if (s != MMU_OK || first_len == len)
 		return s;
-	s = translate(m, va + first_len, access, len - first_len, &second);
+	s = translate_fast(m, va + first_len, access, len - first_len, &second);
 	if (s != MMU_OK) {
 		*res = second;
 		return s;

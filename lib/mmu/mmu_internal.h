@@ -143,10 +143,121 @@ enum mmu_status mmu_riscv_set_table(struct mmu *m, const struct pt_format *fmt, 
 enum mmu_status mmu_x86_set_table(struct mmu *m, const struct pt_format *fmt, pa_t root,
 				  uint32_t asid);
 
+/* ---- the permission rules, shared by walks (the rule tables) and TLB hits ------------------ */
+
+/* Spec steps 10 and 11 (the table of section 1.7), on a summary: used by walks and TLB hits. */
+static inline enum mmu_why mmu_rv_allow(const struct mmu_walk *w, unsigned info, unsigned pkey)
+{
+	uint64_t mstatus = w->m->rv.mstatus;
+
+	(void)pkey;
+	if (info & MMU_TLB_U) {
+		if (w->priv != MMU_PRIV_U && (w->type == MMU_FETCH || !(mstatus & MMU_MSTATUS_SUM)))
+			return WHY_PAGE;
+	} else if (w->priv == MMU_PRIV_U) {
+		return WHY_PAGE;
+	}
+	switch (w->type) {
+	case MMU_FETCH:
+		return (info & MMU_TLB_X) ? WHY_NONE : WHY_PAGE;
+	case MMU_LOAD:
+		return ((info & MMU_TLB_R) || ((info & MMU_TLB_X) && (mstatus & MMU_MSTATUS_MXR)))
+			       ? WHY_NONE
+			       : WHY_PAGE;
+	default:
+		return (info & MMU_TLB_W) ? WHY_NONE : WHY_PAGE;
+	}
+}
+
+/*
+ * SDM 4.6 (access rights) and 4.6.2 (protection keys) on a summary; used by walks and TLB hits.
+ * Returns WHY_PROT or WHY_PK for a fault. A summary with XD while NXE=0 cannot come from a walk
+ * (XD would have been reserved): a TLB entry filled before NXE was cleared is walked again.
+ */
+static inline enum mmu_why mmu_x86_allow(const struct mmu_walk *w, unsigned info, unsigned pkey)
+{
+	const struct mmu_x86 *x = &w->m->x86;
+	bool uaddr = (info & MMU_TLB_U) != 0;
+	bool writable = (info & MMU_TLB_W) != 0;
+	bool exec = (info & MMU_TLB_X) != 0;
+	bool wp = (x->cr0 & MMU_CR0_WP) != 0;
+	bool store = w->type == MMU_STORE;
+	bool fetch = w->type == MMU_FETCH;
+	bool implicit = (w->flags & MMU_IMPLICIT) != 0;
+	bool ac = (x->eflags & MMU_EFLAGS_AC) != 0;
+	bool pk = false;
+	bool ok;
+
+	if ((info & MMU_TLB_XD) && !(x->efer & MMU_EFER_NXE))
+		return WHY_RSVD;
+	/* Protection keys: IA-32e only, data accesses only. AD blocks every data access; WD
+	 * blocks writes that are user-mode or made with CR0.WP=1. */
+	if (w->f->sign_extended && !fetch) {
+		uint32_t reg = 0;
+
+		if (uaddr && (x->cr4 & MMU_CR4_PKE))
+			reg = x->pkru;
+		else if (!uaddr && (x->cr4 & MMU_CR4_PKS))
+			reg = x->pkrs;
+		reg >>= 2 * pkey;
+		pk = (reg & 1u) || ((reg & 2u) && store && (w->user || wp));
+	}
+	if (w->qemu) {
+		/* mmu_translate()'s order: a user access to a supervisor page first (Q15); then
+		 * the page's prot for this MMU index, where SMAP for implicit accesses follows the
+		 * kernel index choice (Q14); then the key; then prot. */
+		bool ksmap, readable, can_write, can_exec;
+
+		if (w->user && !uaddr)
+			return WHY_PROT;
+		ksmap = (x->cr4 & MMU_CR4_SMAP) && !w->user &&
+			(implicit ? (x->cpl == 3 || !ac) : !ac);
+		readable = !(ksmap && uaddr);
+		can_write = readable && (writable || !(w->user || wp));
+		can_exec = exec && (w->user || !((x->cr4 & MMU_CR4_SMEP) && uaddr));
+		if (pk)
+			return WHY_PK;
+		ok = fetch ? can_exec : store ? can_write : readable;
+		return ok ? WHY_NONE : WHY_PROT;
+	}
+	if (w->user) {
+		ok = uaddr && (!store || writable) && (!fetch || exec);
+	} else if (fetch) {
+		ok = exec && !(uaddr && (x->cr4 & MMU_CR4_SMEP));
+	} else {
+		bool smap = uaddr && (x->cr4 & MMU_CR4_SMAP) && (implicit || !ac);
+
+		ok = !smap && (!store || writable || !wp);
+	}
+	/* The error code's PK bit is defined by the key condition alone (SDM 4.7). */
+	if (pk)
+		return WHY_PK;
+	return ok ? WHY_NONE : WHY_PROT;
+}
+
 /* ---- TLB (tlb.c) -------------------------------------------------------------------------- */
 
-/* The entry mapping va for asid (or a global one), or NULL. */
-struct mmu_tlb_entry *mmu_tlb_find(struct mmu_tlb *t, va_t va, uint32_t asid);
+/* The entry mapping va for asid (or a global one), or NULL. One probe per page size present,
+ * smallest first. */
+static inline struct mmu_tlb_entry *mmu_tlb_find(struct mmu_tlb *t, va_t va, uint32_t asid)
+{
+	uint64_t shifts = t->shifts >> 12;
+
+	for (unsigned s = 12; shifts; s++, shifts >>= 1) {
+		struct mmu_tlb_entry *e;
+		uint64_t vpn;
+
+		if (!(shifts & 1))
+			continue;
+		vpn = va >> s;
+		e = &t->entry[(size_t)((uint32_t)vpn & (t->sets - 1)) * t->ways];
+		for (uint32_t w = 0; w < t->ways; w++, e++)
+			if (e->vpn == vpn && e->shift == s &&
+			    (e->asid == asid || (e->info & MMU_TLB_G)))
+				return e;
+	}
+	return 0;
+}
 /* Remember a translation; replaces an entry for the same page and ASID. */
 void mmu_tlb_insert(struct mmu_tlb *t, va_t va, uint32_t asid, const struct mmu_leaf *leaf,
 		    uint64_t pte, pa_t pte_pa, unsigned level);

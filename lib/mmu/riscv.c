@@ -160,29 +160,6 @@ static enum mmu_why rv_leaf(struct mmu_walk *w, struct mmu_leaf *out)
 	return WHY_NONE;
 }
 
-/* Spec steps 10 and 11 (the table of section 1.7), on a summary: used by walks and TLB hits. */
-static enum mmu_why rv_allow(const struct mmu_walk *w, unsigned info, unsigned pkey)
-{
-	uint64_t mstatus = w->m->rv.mstatus;
-
-	(void)pkey;
-	if (info & MMU_TLB_U) {
-		if (w->priv != MMU_PRIV_U && (w->type == MMU_FETCH || !(mstatus & MMU_MSTATUS_SUM)))
-			return WHY_PAGE;
-	} else if (w->priv == MMU_PRIV_U) {
-		return WHY_PAGE;
-	}
-	switch (w->type) {
-	case MMU_FETCH:
-		return (info & MMU_TLB_X) ? WHY_NONE : WHY_PAGE;
-	case MMU_LOAD:
-		return ((info & MMU_TLB_R) || ((info & MMU_TLB_X) && (mstatus & MMU_MSTATUS_MXR)))
-			       ? WHY_NONE
-			       : WHY_PAGE;
-	default:
-		return (info & MMU_TLB_W) ? WHY_NONE : WHY_PAGE;
-	}
-}
 
 /* Spec step 12: A (and D for a store). Svade faults; otherwise the hardware writes them, after
  * checking that a store to the PTE would be allowed (spec: access fault; QEMU: no PMP check,
@@ -231,7 +208,7 @@ const struct mmu_rules mmu_riscv_rules = {
 	.read = rv_read,
 	.entry = rv_entry,
 	.leaf = rv_leaf,
-	.allow = rv_allow,
+	.allow = mmu_rv_allow,
 	.update = rv_update,
 	.fault = rv_fault,
 	.phys = true,

@@ -36,26 +36,6 @@ static inline struct mmu_tlb_entry *set_of(const struct mmu_tlb *t, uint64_t vpn
 	return &t->entry[(size_t)((uint32_t)vpn & (t->sets - 1)) * t->ways];
 }
 
-struct mmu_tlb_entry *mmu_tlb_find(struct mmu_tlb *t, va_t va, uint32_t asid)
-{
-	uint64_t shifts = t->shifts;
-
-	for (unsigned s = 12; shifts >> s; s++) {
-		struct mmu_tlb_entry *e;
-		uint64_t vpn;
-
-		if (!((shifts >> s) & 1))
-			continue;
-		vpn = va >> s;
-		e = set_of(t, vpn);
-		for (uint32_t w = 0; w < t->ways; w++, e++)
-			if (e->vpn == vpn && e->shift == s &&
-			    (e->asid == asid || (e->info & MMU_TLB_G)))
-				return e;
-	}
-	return 0;
-}
-
 void mmu_tlb_drop(struct mmu_tlb *t, struct mmu_tlb_entry *e)
 {
 	if (!e->shift)

@@ -215,71 +215,6 @@ static enum mmu_why x86_leaf(struct mmu_walk *w, struct mmu_leaf *out)
 	return WHY_NONE;
 }
 
-/*
- * SDM 4.6 (access rights) and 4.6.2 (protection keys) on a summary; used by walks and TLB hits.
- * Returns WHY_PROT or WHY_PK for a fault. A summary with XD while NXE=0 cannot come from a walk
- * (XD would have been reserved): a TLB entry filled before NXE was cleared is walked again.
- */
-static enum mmu_why x86_allow(const struct mmu_walk *w, unsigned info, unsigned pkey)
-{
-	const struct mmu_x86 *x = &w->m->x86;
-	bool uaddr = (info & MMU_TLB_U) != 0;
-	bool writable = (info & MMU_TLB_W) != 0;
-	bool exec = (info & MMU_TLB_X) != 0;
-	bool wp = (x->cr0 & MMU_CR0_WP) != 0;
-	bool store = w->type == MMU_STORE;
-	bool fetch = w->type == MMU_FETCH;
-	bool implicit = (w->flags & MMU_IMPLICIT) != 0;
-	bool ac = (x->eflags & MMU_EFLAGS_AC) != 0;
-	bool pk = false;
-	bool ok;
-
-	if ((info & MMU_TLB_XD) && !(x->efer & MMU_EFER_NXE))
-		return WHY_RSVD;
-	/* Protection keys: IA-32e only, data accesses only. AD blocks every data access; WD
-	 * blocks writes that are user-mode or made with CR0.WP=1. */
-	if (ia32e(w->f) && !fetch) {
-		uint32_t reg = 0;
-
-		if (uaddr && (x->cr4 & MMU_CR4_PKE))
-			reg = x->pkru;
-		else if (!uaddr && (x->cr4 & MMU_CR4_PKS))
-			reg = x->pkrs;
-		reg >>= 2 * pkey;
-		pk = (reg & 1u) || ((reg & 2u) && store && (w->user || wp));
-	}
-	if (w->qemu) {
-		/* mmu_translate()'s order: a user access to a supervisor page first (Q15); then
-		 * the page's prot for this MMU index, where SMAP for implicit accesses follows the
-		 * kernel index choice (Q14); then the key; then prot. */
-		bool ksmap, readable, can_write, can_exec;
-
-		if (w->user && !uaddr)
-			return WHY_PROT;
-		ksmap = (x->cr4 & MMU_CR4_SMAP) && !w->user &&
-			(implicit ? (x->cpl == 3 || !ac) : !ac);
-		readable = !(ksmap && uaddr);
-		can_write = readable && (writable || !(w->user || wp));
-		can_exec = exec && (w->user || !((x->cr4 & MMU_CR4_SMEP) && uaddr));
-		if (pk)
-			return WHY_PK;
-		ok = fetch ? can_exec : store ? can_write : readable;
-		return ok ? WHY_NONE : WHY_PROT;
-	}
-	if (w->user) {
-		ok = uaddr && (!store || writable) && (!fetch || exec);
-	} else if (fetch) {
-		ok = exec && !(uaddr && (x->cr4 & MMU_CR4_SMEP));
-	} else {
-		bool smap = uaddr && (x->cr4 & MMU_CR4_SMAP) && (implicit || !ac);
-
-		ok = !smap && (!store || writable || !wp);
-	}
-	/* The error code's PK bit is defined by the key condition alone (SDM 4.7). */
-	if (pk)
-		return WHY_PK;
-	return ok ? WHY_NONE : WHY_PROT;
-}
 
 /* SDM 4.8: A in the leaf, D too on a write (the pointers got A as they were used). */
 static enum mmu_why x86_update(struct mmu_walk *w, struct mmu_leaf *leaf)
@@ -346,7 +281,7 @@ const struct mmu_rules mmu_x86_rules = {
 	.read = x86_read,
 	.entry = x86_entry,
 	.leaf = x86_leaf,
-	.allow = x86_allow,
+	.allow = mmu_x86_allow,
 	.update = x86_update,
 	.fault = x86_fault,
 	.phys = false,
