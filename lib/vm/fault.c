@@ -34,6 +34,8 @@ static enum pt_err fault_cow(struct vm_space *s, va_t page, const struct pt_leaf
 	enum pt_err err;
 	pa_t copy;
 
+	if (!vm_frame_ptr(s->env, leaf->pa))
+		return real_fault(s); /* a shared page outside memory: a corrupt table */
 	if (s->env->frames.refs(s->env->frames.ctx, leaf->pa) <= 1) {
 		s->env->stats.cow_reuses++;
 		return pt_remap(&s->pt, page, leaf->pa, perms);

@@ -16,6 +16,8 @@ static enum pt_err copy_pages(struct copy *c, const struct pt_leaf *leaf)
 		enum pt_err err;
 		pa_t pa;
 
+		if (!vm_frame_ptr(env, leaf->pa + off))
+			return PT_EFAULT; /* a user page outside memory: a corrupt table */
 		if (!vm_frame_alloc(env, &pa))
 			return PT_ENOMEM;
 		vm_bytes_copy(vm_frame_ptr(env, pa), vm_frame_ptr(env, leaf->pa + off), VM_PAGE);

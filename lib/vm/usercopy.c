@@ -12,7 +12,11 @@ static enum pt_err user_ptr(struct vm_space *s, va_t va, unsigned access, uint8_
 	for (int attempt = 0;; attempt++) {
 		if (pt_query(&s->pt, va, &leaf, &pa) == PT_OK && (leaf.perms & PT_U) &&
 		    vm_perms_allow(leaf.perms, access)) {
-			*p = vm_frame_ptr(s->env, vm_round_down(pa)) + (va & (VM_PAGE - 1));
+			uint8_t *page = vm_frame_ptr(s->env, vm_round_down(pa));
+
+			if (!page)
+				return PT_EFAULT; /* a user page outside memory: a corrupt table */
+			*p = page + (va & (VM_PAGE - 1));
 			return PT_OK;
 		}
 		if (attempt > 0)
