@@ -17,9 +17,9 @@ LIB_HDR  := $(wildcard include/vmkit/*.h lib/*/*.h host/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/test/%,$(wildcard tests/unit/test_*.c))
 TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 
-.PHONY: all lib cross compat test unit-tests bench demo deps deps-kernel clean
+.PHONY: all lib cross compat test unit-tests ptsim bench demo deps deps-kernel clean fuzz fuzz-short
 .SECONDARY:
-all: lib $(UNIT_TESTS) $(BUILD)/bench/bench_pt $(BUILD)/examples/kmap_demo $(BUILD)/examples/quickstart
+all: lib $(UNIT_TESTS) $(BUILD)/bench/bench_pt $(BUILD)/bench/bench_mmu $(BUILD)/examples/kmap_demo $(BUILD)/ptsim $(BUILD)/examples/quickstart
 
 deps:
 	@scripts/deps.sh test
@@ -47,9 +47,51 @@ $(BUILD)/test/%: $(BUILD)/test/obj/tests/unit/%.o $(TEST_OBJ)
 $(BUILD)/bench/bench_pt: $(BUILD)/bench/obj/bench/bench_pt.o $(BENCH_OBJ)
 	$(CC) $(BENCH_CFLAGS) $^ -o $@
 
+$(BUILD)/bench/bench_mmu: $(BUILD)/bench/obj/bench/bench_mmu.o $(BENCH_OBJ)
+	$(CC) $(BENCH_CFLAGS) $^ -o $@
+
 $(BUILD)/examples/%: $(BUILD)/bench/obj/examples/%.o $(BENCH_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $^ -o $@
+
+# ---- ptsim: explore, script and picture page tables (tools/ptsim, docs/ptsim.md) ------------
+PTSIM_SRC := $(wildcard tools/ptsim/*.c)
+PTSIM_HDR := $(wildcard tools/ptsim/*.h)
+PTSIM_OBJ := $(patsubst %.c,$(BUILD)/ptsim-obj/%.o,$(PTSIM_SRC))
+PTSIM_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g
+
+ptsim: $(BUILD)/ptsim
+
+$(BUILD)/ptsim-obj/%.o: %.c $(PTSIM_HDR) $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(PTSIM_CFLAGS) -c $< -o $@
+
+$(BUILD)/ptsim: $(PTSIM_OBJ) $(BENCH_OBJ)
+	$(CC) $(PTSIM_CFLAGS) $^ -ledit -o $@
+
+# ---- fuzzing: the software MMU against a reference walker (clang's libFuzzer) ---------------
+# `make fuzz` runs it for FUZZ_TIME seconds; `make fuzz-short` is the bounded run that
+# scripts/run-tests.sh makes. New inputs go to $(BUILD)/fuzz/corpus; the seeds in
+# tests/fuzz/corpus are only read. A difference from the reference aborts and leaves the
+# input in $(BUILD)/fuzz/crash-*.
+FUZZ_CC := clang
+FUZZ_CFLAGS := $(STD) $(WARN) -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
+FUZZ_SRC := $(wildcard lib/mmu/*.c) lib/pt/format.c $(wildcard lib/pt/formats/*.c)
+FUZZ_TIME ?= 240
+FUZZ_SHORT_TIME ?= 30
+FUZZ_RUN = $(BUILD)/fuzz/fuzz_mmu -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1 \
+	$(BUILD)/fuzz/corpus tests/fuzz/corpus
+
+$(BUILD)/fuzz/fuzz_mmu: tests/fuzz/fuzz_mmu.c $(FUZZ_SRC) $(LIB_HDR)
+	@mkdir -p $(dir $@) $(BUILD)/fuzz/corpus
+	$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_mmu.c $(FUZZ_SRC) -o $@
+
+fuzz: deps $(BUILD)/fuzz/fuzz_mmu
+	$(FUZZ_RUN) -max_total_time=$(FUZZ_TIME)
+
+fuzz-short: $(BUILD)/fuzz/fuzz_mmu
+	$(FUZZ_RUN) -max_total_time=$(FUZZ_SHORT_TIME)
 
 # ---- freestanding cross builds of lib/ -------------------------------------------------------
 CROSS_TARGETS := riscv64 riscv32 i386 host
@@ -120,13 +162,14 @@ COMPAT_TESTS := $(BUILD)/compat-test/test_xv6_riscv $(BUILD)/compat-test/test_xv
 
 # ---- commands --------------------------------------------------------------------------------
 test: deps
-	@$(MAKE) --no-print-directory unit-tests
+	@$(MAKE) --no-print-directory unit-tests ptsim
 	@scripts/run-tests.sh $(BUILD) $(UNIT_TESTS) $(COMPAT_TESTS)
 
 unit-tests: $(UNIT_TESTS) $(COMPAT_TESTS)
 
-bench: $(BUILD)/bench/bench_pt
+bench: $(BUILD)/bench/bench_pt $(BUILD)/bench/bench_mmu
 	$(BUILD)/bench/bench_pt
+	$(BUILD)/bench/bench_mmu
 
 demo: $(BUILD)/examples/kmap_demo
 	$(BUILD)/examples/kmap_demo

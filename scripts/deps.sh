@@ -21,6 +21,8 @@ test)
 	want libcmocka-dev
 	want clang
 	want libclang-rt-14-dev       # sanitizer and fuzzer runtimes for clang
+	want libedit-dev              # ptsim's line editing
+	want graphviz                 # ptsim's dump svg (its golden tests render one)
 	kernel
 	;;
 kernel) kernel ;;

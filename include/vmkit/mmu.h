@@ -151,9 +151,10 @@ enum mmu_phys_verdict {
 };
 
 /*
- * RISC-V only: asked about every PTE read (after mem.contains said it is memory), every A/D
- * write-back and every final access, with the access type (MMU_LOAD/STORE/FETCH) and privilege
- * (enum mmu_priv). NULL check: everything is allowed. x86 has no such faults and never asks.
+ * RISC-V only: asked about every PTE read, every A/D write-back and every final access (TLB
+ * hits included), with the access type (MMU_LOAD/STORE/FETCH) and privilege (enum mmu_priv).
+ * NULL check: everything is allowed. x86 has no such faults and never asks. It must be a pure
+ * question: it may be asked more than once about one access.
  */
 struct mmu_phys {
 	enum mmu_phys_verdict (*check)(void *ctx, pa_t pa, uint64_t bytes, enum mmu_phys_kind kind,
@@ -260,11 +261,25 @@ struct mmu_tlb_entry {
 #define MMU_TLB_D 0x40u
 #define MMU_TLB_XD 0x80u /* x86: some level had XD=1 (only meaningful while EFER.NXE=1) */
 
+/* A recent hit, by 4 KiB page: which entry answered and which accesses it allowed. */
+struct mmu_tlb_hit {
+	uint64_t page;                   /* va >> 12 */
+	uint64_t key;                    /* the state the rights were worked out under */
+	const struct mmu_tlb_entry *e;
+	uint32_t gen;                    /* valid while equal to mmu_tlb.gen */
+	uint32_t allow;                  /* bit t: access type t allowed (a store needs D too) */
+};
+
+#define MMU_TLB_HIT_SLOTS 64
+
 /*
  * A set-associative TLB over caller-supplied entries: `entries / ways` sets (a power of two),
  * `ways` entries each (ways == entries: fully associative). A translation of page size 2^s sits
  * in set (va >> s) mod sets; a lookup probes each page size present. Replacement: an empty way,
- * else round robin.
+ * else round robin. In front of it, a direct-mapped cache of recent hits (the way QEMU's fast
+ * path works): it remembers, per 4 KiB page, the entry that answered and the rights the
+ * permission rule gave under the state of the moment; any change to the entries invalidates it
+ * (gen), any change of state misses it (key). It changes nothing the TLB answers, only how fast.
  */
 struct mmu_tlb {
 	struct mmu_tlb_entry *entry; /* sets * ways entries, set-major */
@@ -273,6 +288,10 @@ struct mmu_tlb {
 	uint32_t next;               /* round-robin victim counter */
 	uint32_t valid;              /* entries in use */
 	uint64_t shifts;             /* bit s set: some entry may have shift s */
+	uint8_t shift_list[8];       /* the same shifts, ascending (the lookup order) */
+	uint8_t nshifts;
+	uint32_t gen;                /* bumped by every change to the entries */
+	struct mmu_tlb_hit hit[MMU_TLB_HIT_SLOTS];
 };
 
 /* Make an empty TLB over storage[0 .. entries). PT_EINVAL unless entries > 0, ways > 0,
@@ -364,8 +383,10 @@ uint64_t mmu_riscv_make_satp(unsigned xlen, unsigned mode, uint32_t asid, pa_t r
 /*
  * Write satp. An unsupported MODE (reserved; Sv32 on RV64; Sv39+ on RV32) discards the whole
  * write and returns false, as the hardware does. ASID bits above ASIDMAX (9 bits on RV32, 16 on
- * RV64) do not exist. No TLB flush in the spec model (software runs sfence.vma); the QEMU model
- * flushes everything when MODE, ASID or PPN change (Q7).
+ * RV64) do not exist. A change of MODE drops the whole TLB (more than the spec requires, which
+ * is always allowed: the TLB then only holds the current scheme's translations); otherwise the
+ * spec model flushes nothing (software runs sfence.vma). The QEMU model flushes everything when
+ * MODE, ASID or PPN change (Q7).
  */
 bool mmu_riscv_write_satp(struct mmu *m, uint64_t satp);
 
@@ -397,8 +418,8 @@ void mmu_riscv_sfence_vma(struct mmu *m, bool rs1_x0, uint64_t rs1, bool rs2_x0,
 enum mmu_status mmu_x86_write_cr3(struct mmu *m, uint64_t cr3);
 
 /*
- * MOV to CR0 / CR4, WRMSR EFER. They recompute the paging mode (fmt) and LMA. Spec model
- * flushes: CR0.PG 1->0, a CR4.PGE change or PCIDE 1->0: everything; a CR4.PAE change or SMEP
+ * MOV to CR0 / CR4, WRMSR EFER. They recompute the paging mode (fmt) and LMA; a change of
+ * paging mode drops the whole TLB (both models). Spec model flushes besides: CR0.PG 1->0, a CR4.PGE change or PCIDE 1->0: everything; a CR4.PAE change or SMEP
  * 0->1: the current PCID's entries. QEMU model: see Q13. A write that results in PAE paging
  * while changing PG, PAE, PSE, PGE or SMEP reloads the PDPTEs (spec model; MMU_GP_FAULT and no
  * change if one has reserved bits). The #GPs for illegal mode changes are not modelled.

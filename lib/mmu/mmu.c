@@ -144,8 +144,8 @@ static enum mmu_status walk(struct mmu_walk *w, const struct mmu_rules *r, struc
 	return status;
 }
 
-static enum mmu_status translate(struct mmu *m, va_t va, unsigned access, uint64_t bytes,
-				 struct mmu_result *res)
+MMU_NOINLINE static enum mmu_status translate(struct mmu *m, va_t va, unsigned access,
+					       uint64_t bytes, struct mmu_result *res, bool looked)
 {
 	const struct mmu_rules *r = mmu_rules_of(m);
 	struct mmu_tlb *t = (access & (MMU_NO_TLB | MMU_NO_UPDATE)) ? 0 : m->tlb;
@@ -180,7 +180,7 @@ static enum mmu_status translate(struct mmu *m, va_t va, unsigned access, uint64
 	case START_WALK:
 		break;
 	}
-	if (t && t->valid) {
+	if (t && t->valid && !looked) {
 		struct mmu_tlb_entry *e = mmu_tlb_find(t, w.va, m->asid);
 
 		if (e) {
@@ -208,15 +208,100 @@ static enum mmu_status translate(struct mmu *m, va_t va, unsigned access, uint64
 }
 
 /*
+ * The state the rights of a remembered hit depend on (struct mmu_tlb_hit), with the ASID/PCID the
+ * lookup used; 0 when hits are not remembered: protection keys on (the rights would depend on
+ * PKRU/PKRS too) or a PMP predicate to ask. Only the [live] fields the permission rules read
+ * appear here; everything else they read changes only with a flush.
+ */
+MMU_INLINE uint64_t hit_key(const struct mmu *m, unsigned access, enum mmu_arch arch)
+{
+	uint64_t key = ((uint64_t)m->asid << 32) | (1u << 31);
+
+	if (arch == MMU_ARCH_RISCV) {
+		if (m->phys.check)
+			return 0;
+		return key | (m->rv.mstatus & (MMU_MSTATUS_MPRV | MMU_MSTATUS_MPP | MMU_MSTATUS_SUM |
+					       MMU_MSTATUS_MXR)) |
+		       (m->rv.priv & 3u);
+	}
+	if (m->x86.cr4 & (MMU_CR4_PKE | MMU_CR4_PKS))
+		return 0;
+	return key | (m->x86.cpl & 3u) | (access & MMU_IMPLICIT) |
+	       ((m->x86.efer & MMU_EFER_NXE) ? 0x100u : 0) | (m->x86.cr0 & MMU_CR0_WP) |
+	       (m->x86.eflags & MMU_EFLAGS_AC) | (m->x86.cr4 & (MMU_CR4_SMEP | MMU_CR4_SMAP));
+}
+
+/* The access types e allows now (bit t for type t; a store also needs D), by the permission rule
+ * itself. */
+static uint32_t hit_rights(struct mmu *m, const struct mmu_tlb_entry *e, unsigned access)
+{
+	uint32_t allow = 0;
+
+	for (unsigned type = MMU_LOAD; type <= MMU_FETCH; type++) {
+		struct mmu_walk w;
+		enum mmu_why why;
+
+		w.m = m;
+		w.f = m->fmt;
+		w.type = type;
+		w.flags = (access & MMU_IMPLICIT) | type;
+		w.qemu = m->model == MMU_MODEL_QEMU72;
+		w.user = false;
+		w.priv = 0;
+		if (m->arch == MMU_ARCH_RISCV) {
+			w.priv = m->rv.priv;
+			if (w.priv == MMU_PRIV_M && (m->rv.mstatus & MMU_MSTATUS_MPRV) &&
+			    type != MMU_FETCH)
+				w.priv = (unsigned)(m->rv.mstatus >> MMU_MSTATUS_MPP_SHIFT) & 3u;
+			if (w.priv == MMU_PRIV_M)
+				continue; /* not translated */
+			why = mmu_rv_allow(&w, e->info, e->pkey);
+		} else {
+			w.user = m->x86.cpl == 3 && !(access & MMU_IMPLICIT);
+			why = mmu_x86_allow(&w, e->info, e->pkey);
+		}
+		if (why == WHY_NONE && (type != MMU_STORE || (e->info & MMU_TLB_D)))
+			allow |= 1u << type;
+	}
+	return allow;
+}
+
+/* The result of a hit on e. */
+MMU_INLINE enum mmu_status hit_result(struct mmu *m, const struct mmu_tlb_entry *e, va_t va,
+				      struct mmu_result *res)
+{
+	uint64_t size = (uint64_t)1 << e->shift;
+
+	m->stats.translations++;
+	m->stats.tlb_hits++;
+	res->status = MMU_OK;
+	res->pa = e->pa | (va & (size - 1));
+	res->page_size = size;
+	res->cause = 0;
+	res->tval = 0;
+	res->error_code = 0;
+	res->cr2_written = false;
+	res->tlb_hit = true;
+	res->level = e->level;
+	res->pte_pa = e->pte_pa;
+	res->pte = e->pte;
+	return MMU_OK;
+}
+
+/*
  * The TLB hit path, all inline: a plain access (no flag but MMU_IMPLICIT) that a cached entry
  * answers, checked with the same permission rule as the walk (mmu_rv_allow, mmu_x86_allow).
- * Returns -1 to leave everything else to translate(): no entry, no translation, a canonical
- * fault, a right the entry does not give, a D bit to set.
+ * Returns -1 to leave everything else to translate(): no entry, a right the entry does not
+ * give, a D bit to set, the physical-access predicate refusing.
+ *
+ * No canonical check and no 32-bit truncation here: the TLB only holds entries of the current
+ * paging mode (a mode change flushes it), their tags are full canonical VAs, so a VA the mode
+ * would truncate or refuse cannot match one; it misses and the general path applies the rule.
+ * Likewise without translation (Bare, CR0.PG=0) the TLB is empty.
  */
-static inline int fast_hit(struct mmu *m, struct mmu_tlb *t, va_t va, unsigned access,
-			   uint64_t bytes, struct mmu_result *res)
+MMU_INLINE int fast_hit(struct mmu *m, struct mmu_tlb *t, va_t va, unsigned access,
+			   uint64_t bytes, struct mmu_result *res, enum mmu_arch arch, uint64_t key)
 {
-	const struct pt_format *f = m->fmt;
 	struct mmu_tlb_entry *e;
 	struct mmu_walk w;
 	enum mmu_why why;
@@ -224,18 +309,17 @@ static inline int fast_hit(struct mmu *m, struct mmu_tlb *t, va_t va, unsigned a
 	pa_t pa;
 
 	w.m = m;
-	w.f = f;
+	w.f = m->fmt;
 	w.type = access & MMU_ACCESS_TYPE;
 	w.flags = access;
 	w.qemu = m->model == MMU_MODEL_QEMU72;
 	w.user = false;
 	w.priv = 0;
-	if (m->arch == MMU_ARCH_RISCV) {
+	if (arch == MMU_ARCH_RISCV) {
 		unsigned priv = m->rv.priv;
 
-		if (m->rv.xlen == 32)
-			va = (uint32_t)va;
 		if (priv == MMU_PRIV_M) {
+			/* MPRV: loads and stores use MPP; anything else is not translated. */
 			if (!(m->rv.mstatus & MMU_MSTATUS_MPRV) || w.type == MMU_FETCH)
 				return -1;
 			priv = (unsigned)(m->rv.mstatus >> MMU_MSTATUS_MPP_SHIFT) & 3u;
@@ -244,67 +328,88 @@ static inline int fast_hit(struct mmu *m, struct mmu_tlb *t, va_t va, unsigned a
 		}
 		w.priv = priv;
 	} else {
-		if (!f->sign_extended)
-			va = (uint32_t)va;
 		w.user = m->x86.cpl == 3 && !(access & MMU_IMPLICIT);
 	}
-	if (f->sign_extended && !mmu_canonical(va, f->va_bits))
-		return -1;
 	e = mmu_tlb_find(t, va, m->asid);
 	if (!e)
-		return -1;
-	why = m->arch == MMU_ARCH_RISCV ? mmu_rv_allow(&w, e->info, e->pkey)
-					: mmu_x86_allow(&w, e->info, e->pkey);
+		return -2; /* no entry: the general path need not search again */
+	why = arch == MMU_ARCH_RISCV ? mmu_rv_allow(&w, e->info, e->pkey)
+				     : mmu_x86_allow(&w, e->info, e->pkey);
 	if (why != WHY_NONE || (w.type == MMU_STORE && !(e->info & MMU_TLB_D)))
 		return -1;
 	size = (uint64_t)1 << e->shift;
 	pa = e->pa | (va & (size - 1));
-	m->stats.translations++;
-	m->stats.tlb_hits++;
-	res->cause = 0;
-	res->error_code = 0;
-	res->cr2_written = false;
-	res->tlb_hit = true;
-	res->page_size = size;
-	res->level = e->level;
-	res->pte_pa = e->pte_pa;
-	res->pte = e->pte;
-	if (m->arch == MMU_ARCH_RISCV && m->phys.check &&
+	/* The PMP/PMA predicate refusing: let the general path report the access fault. */
+	if (arch == MMU_ARCH_RISCV && m->phys.check &&
 	    m->phys.check(m->phys.ctx, pa, bytes, MMU_PHYS_ACCESS, w.type, w.priv) !=
-		    MMU_PHYS_OK) {
-		w.va = va;
-		w.res = res;
-		res->pa = 0;
-		res->tval = 0;
-		return (int)mmu_riscv_rules.fault(&w, WHY_ACCESS);
+		    MMU_PHYS_OK)
+		return -1;
+	if (key) {
+		/* Remember the hit for the next access to this 4 KiB page. */
+		struct mmu_tlb_hit *h = &t->hit[(va >> 12) & (MMU_TLB_HIT_SLOTS - 1)];
+
+		h->page = va >> 12;
+		h->key = key;
+		h->e = e;
+		h->gen = t->gen;
+		h->allow = hit_rights(m, e, access);
 	}
-	res->status = MMU_OK;
-	res->pa = pa;
-	res->tval = 0;
-	return MMU_OK;
+	return (int)hit_result(m, e, va, res);
 }
 
-/* A hit if the inline path can give one, else the general path. */
-static enum mmu_status translate_fast(struct mmu *m, va_t va, unsigned access, uint64_t bytes,
+/* The general path, for a result that may be NULL. looked: the TLB has no entry for va (the
+ * caller just searched it), so go straight to the walk. */
+MMU_NOINLINE static enum mmu_status translate_any(struct mmu *m, va_t va, unsigned access,
+						  uint64_t bytes, struct mmu_result *res,
+						  bool looked)
+{
+	struct mmu_result tmp;
+
+	return translate(m, va, access, bytes, res ? res : &tmp, looked);
+}
+
+/* Behind the remembered hits: the TLB's own lookup (inline), else the general path. */
+MMU_NOINLINE static enum mmu_status translate_tlb(struct mmu *m, va_t va, unsigned access,
+						  uint64_t bytes, struct mmu_result *res)
+{
+	struct mmu_tlb *t = m->tlb;
+
+	if (res && t && (access & ~MMU_IMPLICIT) < MMU_ACCESS_TYPE) {
+		int s = m->arch == MMU_ARCH_RISCV
+				? fast_hit(m, t, va, access, bytes, res, MMU_ARCH_RISCV,
+					   hit_key(m, access, MMU_ARCH_RISCV))
+				: fast_hit(m, t, va, access, bytes, res, MMU_ARCH_X86,
+					   hit_key(m, access, MMU_ARCH_X86));
+
+		if (s >= 0)
+			return (enum mmu_status)s;
+		return translate_any(m, va, access, bytes, res, s == -2);
+	}
+	return translate_any(m, va, access, bytes, res, false);
+}
+
+/* A remembered hit (struct mmu_tlb_hit: same page, same state, the TLB unchanged since), else
+ * translate_tlb. Kept small so that it needs no stack frame. */
+MMU_INLINE enum mmu_status translate_fast(struct mmu *m, va_t va, unsigned access, uint64_t bytes,
 				      struct mmu_result *res)
 {
 	struct mmu_tlb *t = m->tlb;
 
-	if (t && t->valid && m->fmt && !(access & ~(MMU_ACCESS_TYPE | MMU_IMPLICIT)) &&
-	    (access & MMU_ACCESS_TYPE) != MMU_ACCESS_TYPE) {
-		int s = fast_hit(m, t, va, access, bytes, res);
+	if (res && t && (access & ~MMU_IMPLICIT) < MMU_ACCESS_TYPE) {
+		uint64_t key = m->arch == MMU_ARCH_RISCV ? hit_key(m, access, MMU_ARCH_RISCV)
+							 : hit_key(m, access, MMU_ARCH_X86);
+		const struct mmu_tlb_hit *h = &t->hit[(va >> 12) & (MMU_TLB_HIT_SLOTS - 1)];
 
-		if (s >= 0)
-			return (enum mmu_status)s;
+		if (key && h->page == va >> 12 && h->key == key && h->gen == t->gen &&
+		    ((h->allow >> (access & MMU_ACCESS_TYPE)) & 1))
+			return hit_result(m, h->e, va, res);
 	}
-	return translate(m, va, access, bytes, res);
+	return translate_tlb(m, va, access, bytes, res);
 }
 
 enum mmu_status mmu_translate(struct mmu *m, va_t va, unsigned access, struct mmu_result *res)
 {
-	struct mmu_result tmp;
-
-	return translate_fast(m, va, access, 1, res ? res : &tmp);
+	return translate_fast(m, va, access, 1, res);
 }
 
 enum mmu_status mmu_translate_span(struct mmu *m, va_t va, uint64_t len, unsigned access,

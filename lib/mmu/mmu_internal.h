@@ -18,6 +18,15 @@
 
 #include "vmkit/mmu.h"
 
+/* The TLB hit path is a handful of inline functions; ask the compiler to really inline them. */
+#if defined(__GNUC__)
+#define MMU_INLINE static inline __attribute__((always_inline))
+#define MMU_NOINLINE __attribute__((noinline))
+#else
+#define MMU_INLINE static inline
+#define MMU_NOINLINE
+#endif
+
 /* Why a step failed; 0 means it did not. */
 enum mmu_why {
 	WHY_NONE = 0,
@@ -130,7 +139,7 @@ static inline void mmu_set_bits(struct mmu_walk *w, uint64_t bits)
 }
 
 /* Whether va is canonical for a sign-extended space of va_bits. */
-static inline bool mmu_canonical(va_t va, unsigned va_bits)
+MMU_INLINE bool mmu_canonical(va_t va, unsigned va_bits)
 {
 	uint64_t top = va >> (va_bits - 1);
 
@@ -146,7 +155,7 @@ enum mmu_status mmu_x86_set_table(struct mmu *m, const struct pt_format *fmt, pa
 /* ---- the permission rules, shared by walks (the rule tables) and TLB hits ------------------ */
 
 /* Spec steps 10 and 11 (the table of section 1.7), on a summary: used by walks and TLB hits. */
-static inline enum mmu_why mmu_rv_allow(const struct mmu_walk *w, unsigned info, unsigned pkey)
+MMU_INLINE enum mmu_why mmu_rv_allow(const struct mmu_walk *w, unsigned info, unsigned pkey)
 {
 	uint64_t mstatus = w->m->rv.mstatus;
 
@@ -174,7 +183,7 @@ static inline enum mmu_why mmu_rv_allow(const struct mmu_walk *w, unsigned info,
  * Returns WHY_PROT or WHY_PK for a fault. A summary with XD while NXE=0 cannot come from a walk
  * (XD would have been reserved): a TLB entry filled before NXE was cleared is walked again.
  */
-static inline enum mmu_why mmu_x86_allow(const struct mmu_walk *w, unsigned info, unsigned pkey)
+MMU_INLINE enum mmu_why mmu_x86_allow(const struct mmu_walk *w, unsigned info, unsigned pkey)
 {
 	const struct mmu_x86 *x = &w->m->x86;
 	bool uaddr = (info & MMU_TLB_U) != 0;
@@ -239,16 +248,13 @@ static inline enum mmu_why mmu_x86_allow(const struct mmu_walk *w, unsigned info
 
 /* The entry mapping va for asid (or a global one), or NULL. One probe per page size present,
  * smallest first. */
-static inline struct mmu_tlb_entry *mmu_tlb_find(struct mmu_tlb *t, va_t va, uint32_t asid)
+MMU_INLINE struct mmu_tlb_entry *mmu_tlb_find(struct mmu_tlb *t, va_t va, uint32_t asid)
 {
-	uint64_t shifts = t->shifts >> 12;
-
-	for (unsigned s = 12; shifts; s++, shifts >>= 1) {
+	for (unsigned i = 0; i < t->nshifts; i++) {
+		unsigned s = t->shift_list[i];
 		struct mmu_tlb_entry *e;
 		uint64_t vpn;
 
-		if (!(shifts & 1))
-			continue;
 		vpn = va >> s;
 		e = &t->entry[(size_t)((uint32_t)vpn & (t->sets - 1)) * t->ways];
 		for (uint32_t w = 0; w < t->ways; w++, e++)

@@ -268,7 +268,10 @@ bool mmu_riscv_write_satp(struct mmu *m, uint64_t satp)
 	}
 	if (!rv_format(m->rv.xlen, mode, &fmt))
 		return false; /* the whole write is discarded */
-	if (m->model == MMU_MODEL_QEMU72 && satp != m->rv.satp)
+	/* A MODE change drops everything (more than the spec asks, which is always allowed): the
+	 * TLB then only holds translations of the current scheme, so a VA that scheme calls
+	 * non-canonical can never hit. QEMU flushes on any change (Q7). */
+	if (fmt != m->fmt || (m->model == MMU_MODEL_QEMU72 && satp != m->rv.satp))
 		mmu_tlb_flush_all(m);
 	m->rv.satp = satp;
 	m->fmt = fmt;

@@ -8,8 +8,6 @@
  */
 #include "mmu_internal.h"
 
-#define MMU_MAX_SHIFT 63u
-
 enum pt_err mmu_tlb_init(struct mmu_tlb *tlb, struct mmu_tlb_entry *storage, uint32_t entries,
 			 uint32_t ways)
 {
@@ -26,6 +24,10 @@ enum pt_err mmu_tlb_init(struct mmu_tlb *tlb, struct mmu_tlb_entry *storage, uin
 	tlb->next = 0;
 	tlb->valid = 0;
 	tlb->shifts = 0;
+	tlb->nshifts = 0;
+	tlb->gen = 1;
+	for (unsigned i = 0; i < MMU_TLB_HIT_SLOTS; i++)
+		tlb->hit[i].gen = 0;
 	for (uint32_t i = 0; i < entries; i++)
 		storage[i].shift = 0;
 	return PT_OK;
@@ -36,13 +38,26 @@ static inline struct mmu_tlb_entry *set_of(const struct mmu_tlb *t, uint64_t vpn
 	return &t->entry[(size_t)((uint32_t)vpn & (t->sets - 1)) * t->ways];
 }
 
+/* The entries change: every remembered hit is void. */
+static void changed(struct mmu_tlb *t)
+{
+	if (++t->gen == 0) {
+		for (unsigned i = 0; i < MMU_TLB_HIT_SLOTS; i++)
+			t->hit[i].gen = 0;
+		t->gen = 1;
+	}
+}
+
 void mmu_tlb_drop(struct mmu_tlb *t, struct mmu_tlb_entry *e)
 {
 	if (!e->shift)
 		return;
+	changed(t);
 	e->shift = 0;
-	if (--t->valid == 0)
+	if (--t->valid == 0) {
 		t->shifts = 0;
+		t->nshifts = 0;
+	}
 }
 
 void mmu_tlb_insert(struct mmu_tlb *t, va_t va, uint32_t asid, const struct mmu_leaf *leaf,
@@ -52,6 +67,8 @@ void mmu_tlb_insert(struct mmu_tlb *t, va_t va, uint32_t asid, const struct mmu_
 	struct mmu_tlb_entry *set = set_of(t, vpn);
 	struct mmu_tlb_entry *e = 0;
 	bool global = (leaf->info & MMU_TLB_G) != 0;
+
+	changed(t);
 
 	/* The same page already cached for this ASID (or globally): replace it. */
 	for (uint32_t w = 0; w < t->ways; w++)
@@ -64,8 +81,10 @@ void mmu_tlb_insert(struct mmu_tlb *t, va_t va, uint32_t asid, const struct mmu_
 		if (!set[w].shift)
 			e = &set[w];
 	if (!e) {
-		e = &set[t->next % t->ways];
-		t->next++;
+		/* Round robin over the ways (a counter that wraps, not a division). */
+		if (t->next >= t->ways)
+			t->next = 0;
+		e = &set[t->next++];
 		mmu_tlb_drop(t, e);
 	}
 	if (!e->shift)
@@ -79,7 +98,15 @@ void mmu_tlb_insert(struct mmu_tlb *t, va_t va, uint32_t asid, const struct mmu_
 	e->shift = (uint8_t)leaf->shift;
 	e->level = (uint8_t)level;
 	e->pkey = (uint8_t)leaf->pkey;
-	t->shifts |= (uint64_t)1 << leaf->shift;
+	if (!((t->shifts >> leaf->shift) & 1)) {
+		/* A new page size: into the ascending lookup list. */
+		unsigned i = t->nshifts++;
+
+		for (; i > 0 && t->shift_list[i - 1] > leaf->shift; i--)
+			t->shift_list[i] = t->shift_list[i - 1];
+		t->shift_list[i] = (uint8_t)leaf->shift;
+		t->shifts |= (uint64_t)1 << leaf->shift;
+	}
 }
 
 /* Whether a flush described by how/va/asid drops e. */
@@ -104,12 +131,10 @@ void mmu_tlb_flush(struct mmu_tlb *t, unsigned how, va_t va, uint32_t asid)
 		return;
 	if (how & MMU_FLUSH_VA) {
 		/* Only the sets va falls in, one per page size present. */
-		for (unsigned s = 12; s <= MMU_MAX_SHIFT && (t->shifts >> s); s++) {
-			struct mmu_tlb_entry *e;
+		for (unsigned i = 0; i < t->nshifts; i++) {
+			unsigned s = t->shift_list[i];
+			struct mmu_tlb_entry *e = set_of(t, va >> s);
 
-			if (!((t->shifts >> s) & 1))
-				continue;
-			e = set_of(t, va >> s);
 			for (uint32_t w = 0; w < t->ways; w++, e++)
 				if (e->shift == s && flush_drops(e, how, va, asid))
 					mmu_tlb_drop(t, e);

@@ -342,6 +342,10 @@ static enum mmu_status x86_commit(struct mmu *m, uint64_t cr0, uint64_t cr3, uin
 		for (unsigned i = 0; i < 4; i++)
 			m->x86.pdpte[i] = pdpte[i];
 	}
+	/* A paging-mode change drops everything (hardware does: PG 1->0, a PAE change; LMA and
+	 * LA57 only change with paging off), so the TLB holds only the current mode's entries. */
+	if (fmt != m->fmt)
+		mmu_tlb_flush_all(m);
 	m->x86.cr0 = cr0;
 	m->x86.cr3 = cr3;
 	m->x86.cr4 = cr4;
