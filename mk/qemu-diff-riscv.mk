@@ -5,7 +5,7 @@
 #                               (MMU_MODEL_QEMU72) and QEMU agreed on every probe
 # make qemu-diff-riscv-images   only build the images
 # Knobs: QD_SEED=N (default 1), QD_ROUNDS=N, QD_PROBES=N (per round), QD_TIMEOUT=seconds per run,
-# QD_CONFIGS="rv32 rv64 ..." (a subset), QD_SMP=N, QD_AMO_SPLIT=1 (a diagnostic): see
+# QD_CONFIGS="rv32 rv64 ..." (a subset), QD_SMP=N, QD_AMO_SPLIT=0|1 (default 1 on one hart, mmu.h Q18): see
 # tests/qemu-diff/riscv/run-all.sh and tests/qemu-diff/README.md.
 
 QD_RV_DIR := tests/qemu-diff/riscv

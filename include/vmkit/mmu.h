@@ -65,7 +65,9 @@ enum mmu_arch {
  *   Q10 An IA-32e PDPTE with PS=1 maps 1 GiB whatever page1gb says; its A bit is set before the
  *       leaf checks (so even when the access then faults).
  *   Q11 32-bit paging, 4 MiB pages: only bit 21 is reserved; bits 20:13 always give PA 39:32.
- *   Q12 #GP(0) for a non-canonical address also writes CR2.
+ *   Q12 (retired) QEMU 7.2.0 wrote CR2 on the #GP(0) of a non-canonical address; the 7.2
+ *       stable series (7.2.22, the QEMU of this project's platform) fixed it, and the
+ *       differential check against it agrees: neither model writes CR2 there.
  *   Q13 Every CR3 write flushes the whole TLB, globals included; a CR0 write changing PG, WP or
  *       PE and a CR4 write changing PGE, PAE, PSE, SMEP, SMAP or LA57 flush it all.
  *   Q14 SMAP is not applied to implicit supervisor accesses at CPL<3 when EFLAGS.AC=1.
@@ -73,6 +75,13 @@ enum mmu_arch {
  *       (no PK bit); otherwise the key check comes first, as in the specification.
  *   Q16 A PTE read from an address that is not memory reads 0 (not present); the spec model
  *       reads all ones, the value a PC returns for a read that no device claims.
+ *   Q17 Sv32: the PA of a leaf keeps only its low 32 bits (the TLB fill masks it with a 32-bit
+ *       target_ulong); a leaf mapping a 34-bit PA reaches PA mod 4 GiB. Pointers and the satp
+ *       root are not cut.
+ *   Q18 (for callers) An AMO on one vCPU is executed as a load, then a store: a caller modelling
+ *       QEMU translates it as MMU_LOAD and then, if that succeeds, MMU_STORE (cause 13 on a
+ *       page without R, A set by the load part before a store fault, 5 for nothing behind it).
+ *       With several vCPUs the store comes first. MMU_STORE alone is the specification's AMO.
  */
 enum mmu_model {
 	MMU_MODEL_SPEC = 0,

@@ -155,6 +155,8 @@ static enum mmu_why rv_leaf(struct mmu_walk *w, struct mmu_leaf *out)
 	}
 	out->shift = shift;
 	out->base = (ppn << 12) & ~(((uint64_t)1 << shift) - 1);
+	if (w->qemu && w->f->pte_size == 4)
+		out->base &= 0xffffffffull; /* Q17: RV32 QEMU keeps only the low 32 PA bits */
 	out->info = ((unsigned)(pte >> 1) & 0x7fu) | (w->acc & MMU_TLB_G);
 	out->pkey = 0;
 	return WHY_NONE;

@@ -238,10 +238,7 @@ static enum mmu_status x86_fault(struct mmu_walk *w, enum mmu_why why)
 		res->status = MMU_GP_FAULT;
 		res->cause = MMU_VEC_GP;
 		res->error_code = 0;
-		if (w->qemu && write_cr2) { /* Q12: hardware leaves CR2 alone */
-			m->x86.cr2 = w->va;
-			res->cr2_written = true;
-		}
+		/* Q12 (retired): neither hardware nor QEMU 7.2.x-stable writes CR2 here. */
 		return MMU_GP_FAULT;
 	}
 	switch (why) {

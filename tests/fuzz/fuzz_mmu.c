@@ -374,6 +374,8 @@ static void ref_riscv(uint64_t va, int acc, struct out *o)
 	if (size == (1u << 16))
 		ppn &= ~15ull;
 	pa = ((ppn << 12) & ~(size - 1)) | (va & (size - 1));
+	if (q && g->pte == 4)
+		pa &= 0xffffffffull; /* QEMU on RV32 keeps the low 32 bits (Q17) */
 final:
 	if (predicate(pa, MMU_PHYS_ACCESS) != MMU_PHYS_OK)
 		return rv_fault(o, true, acc, va);
@@ -429,11 +431,7 @@ static void ref_x86(uint64_t va, int acc, bool implicit, struct out *o)
 		if ((uint64_t)((int64_t)(va << sh) >> sh) != va) {
 			o->st = MMU_GP_FAULT;
 			o->cause = 13;
-			o->tval = va;
-			if (q) {
-				o->cr2 = true;
-				ref_cr2 = va;
-			}
+			o->tval = va; /* CR2 untouched in both models (Q12 retired) */
 			return;
 		}
 	}

@@ -11,7 +11,8 @@
 #   QD_TIMEOUT   seconds per QEMU run (default 60)
 #   QD_CONFIGS   space-separated subset of the configurations below (default: all)
 #   QD_SMP       harts given to QEMU (default 1; 2 switches QEMU's AMOs to its parallel path)
-#   QD_AMO_SPLIT 1: expect AMOs to be translated as a load then a store (diagnostic; README.md)
+#   QD_AMO_SPLIT 1 (the default with one hart): expect AMOs to be translated as a load then a
+#                store, as QEMU's single-vCPU TCG executes them (mmu.h Q18); 0: as one store
 set -uo pipefail
 out=${1:?usage: $0 OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,7 +39,9 @@ config() {
 args="qemu-diff-seed=$seed"
 [ -n "${QD_ROUNDS:-}" ] && args="$args qemu-diff-rounds=$QD_ROUNDS"
 [ -n "${QD_PROBES:-}" ] && args="$args qemu-diff-probes=$QD_PROBES"
-[ "${QD_AMO_SPLIT:-0}" = 1 ] && args="$args qemu-diff-amo-split=1"
+amo_default=0
+[ "$smp" = 1 ] && amo_default=1
+[ "${QD_AMO_SPLIT:-$amo_default}" = 1 ] && args="$args qemu-diff-amo-split=1"
 
 start=$(date +%s.%N)
 summary=()
