@@ -126,7 +126,8 @@ enum pt_err vm_space_init(struct vm_space *s, struct vm_env *env, const struct p
 void vm_space_adopt(struct vm_space *s, struct vm_env *env, const struct pt *pt, uint64_t size,
 		    uint64_t limit);
 
-/* A pt_leaf_fn (ctx: the struct vm_env) dropping the frames of a removed leaf. */
+/* A pt_leaf_fn (ctx: the struct vm_env) dropping the frame of a removed 4 KiB leaf (user memory
+ * is made of 4 KiB pages; larger leaves are not lib/vm's and are left alone). */
 void vm_release_leaf(void *env, const struct pt_leaf *leaf);
 
 /* Free every user page in [0, size) and every table. Leaves above size (a kernel's trampoline,

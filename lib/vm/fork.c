@@ -51,6 +51,10 @@ static int copy_leaf(void *ctx, const struct pt_leaf *leaf)
 {
 	struct copy *c = ctx;
 
+	if (leaf->size != VM_PAGE) {
+		c->err = PT_ECORRUPT; /* user memory is 4 KiB pages: this table was made by hand */
+		return 1;
+	}
 	c->err = c->mode == VM_COPY_FULL ? copy_pages(c, leaf) : share_pages(c, leaf);
 	return c->err != PT_OK;
 }

@@ -32,9 +32,12 @@ void vm_frames_put(struct vm_env *env, pa_t pa, uint64_t bytes)
 		env->frames.put(env->frames.ctx, pa + off);
 }
 
+/* lib/vm maps user memory in 4 KiB pages only: a larger leaf there was not made by it (a
+ * hand-made table), and its frames are not ours to release. */
 void vm_release_leaf(void *env, const struct pt_leaf *leaf)
 {
-	vm_frames_put(env, leaf->pa, leaf->size);
+	if (leaf->size == VM_PAGE)
+		vm_frames_put(env, leaf->pa, VM_PAGE);
 }
 
 static bool pool_alloc(void *fp, pa_t *pa)
